@@ -1,0 +1,79 @@
+/** Prefix under which every track object lives in the bucket. */
+export const TRACKS_PREFIX = 'tracks/';
+
+/** Maximum length of an S3 object key, in UTF-8 bytes. */
+export const MAX_KEY_BYTES = 1024;
+
+// C0 controls and DEL: S3 stores them, but XML listings and HTTP tooling mangle them.
+// eslint-disable-next-line no-control-regex
+const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/;
+
+/** Reason a key or path segment is not usable, or null when it is. */
+export type KeyProblem = string | null;
+
+/**
+ * Checks that `key` names a track object: under `tracks/`, no `.` or `..` segments (URL
+ * normalization would move them to another resource), no control characters, at most 1024 bytes.
+ */
+export function trackKeyProblem(key: string): KeyProblem {
+  if (!key.startsWith(TRACKS_PREFIX)) {
+    return `key "${key}" is outside ${TRACKS_PREFIX}; only tracks under ${TRACKS_PREFIX} can be read or written`;
+  }
+
+  const name = key.slice(TRACKS_PREFIX.length);
+  if (name === '' || name.endsWith('/')) {
+    return `key "${key}" names a folder, not a track`;
+  }
+
+  return segmentsProblem(name.split('/'), key) ?? byteLengthProblem(key);
+}
+
+/**
+ * Builds the track key for a file at `relativePath` (either separator) under the upload root:
+ * segments are normalized to NFC so the same name typed on macOS and Linux maps to one key.
+ * Throws an Error whose message says what to rename when the path cannot become a key.
+ */
+export function trackKeyForPath(relativePath: string): string {
+  const segments = relativePath
+    .split(/[\\/]+/)
+    .filter((segment) => segment !== '')
+    .map((segment) => segment.normalize('NFC'));
+
+  const key = TRACKS_PREFIX + segments.join('/');
+  const problem = segments.length === 0 ? 'the path is empty' : segmentsProblem(segments, key);
+  if (problem !== null) {
+    throw new Error(`cannot upload "${relativePath}": ${problem}`);
+  }
+
+  const tooLong = byteLengthProblem(key);
+  if (tooLong !== null) {
+    throw new Error(`cannot upload "${relativePath}": ${tooLong}; shorten the folder or file name`);
+  }
+  return key;
+}
+
+/** Returns the last path segment of a key: the file name shown when a track has no title tag. */
+export function fileNameOfKey(key: string): string {
+  const slash = key.lastIndexOf('/');
+  return slash === -1 ? key : key.slice(slash + 1);
+}
+
+function segmentsProblem(segments: string[], key: string): KeyProblem {
+  for (const segment of segments) {
+    if (segment === '' || segment === '.' || segment === '..') {
+      return `key "${key}" has an empty, "." or ".." segment`;
+    }
+    if (CONTROL_CHARACTERS.test(segment)) {
+      return `key "${key}" contains a control character`;
+    }
+  }
+  return null;
+}
+
+function byteLengthProblem(key: string): KeyProblem {
+  const bytes = new TextEncoder().encode(key).length;
+  if (bytes > MAX_KEY_BYTES) {
+    return `key is ${bytes} bytes long in UTF-8, over the S3 limit of ${MAX_KEY_BYTES}`;
+  }
+  return null;
+}

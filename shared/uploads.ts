@@ -1,0 +1,101 @@
+/** Stage of one file in the upload queue. */
+export type UploadState =
+  | 'queued'
+  | 'preparing'
+  | 'uploading'
+  | 'paused'
+  | 'verifying'
+  | 'done'
+  | 'skipped'
+  | 'failed'
+  | 'cancelled';
+
+/** Why a file was not uploaded. */
+export type SkipReason =
+  | 'unchanged'
+  | 'not-audio'
+  | 'no-audio'
+  | 'empty'
+  | 'truncated'
+  | 'dropbox-file'
+  | 'conflicted-copy'
+  | 'key-collision';
+
+/** What the UI shows for one file in the upload queue. */
+export interface UploadJobView {
+  id: string;
+  batchId: string;
+  /** Path relative to the dropped or migrated folder, or the file name. */
+  name: string;
+  key: string | null;
+  state: UploadState;
+  skipReason: SkipReason | null;
+  /** What went wrong or why the file was skipped, in words a person can act on. */
+  message: string | null;
+  bytesTotal: number;
+  bytesSent: number;
+  bytesPerSecond: number;
+  secondsLeft: number | null;
+  attempts: number;
+  /** Whether the upload continued a multipart upload left by an earlier run. */
+  resumed: boolean;
+}
+
+/** Sums over the whole queue. */
+export interface UploadTotals {
+  files: number;
+  active: number;
+  done: number;
+  skipped: number;
+  failed: number;
+  bytesTotal: number;
+  bytesSent: number;
+  bytesPerSecond: number;
+  secondsLeft: number | null;
+}
+
+/** Full state of the upload queue. */
+export interface UploadSnapshot {
+  jobs: UploadJobView[];
+  totals: UploadTotals;
+}
+
+/** Change to the upload queue: the jobs that changed since the last event, and new totals. */
+export interface UploadProgress {
+  jobs: UploadJobView[];
+  removedIds: string[];
+  totals: UploadTotals;
+}
+
+/** Result of one file in a migration or upload batch. */
+export type ReportOutcome = 'uploaded' | 'would-upload' | 'skipped' | 'failed' | 'cancelled';
+
+/** One line of a migration report. */
+export interface ReportEntry {
+  path: string;
+  key: string | null;
+  outcome: ReportOutcome;
+  reason: SkipReason | null;
+  message: string | null;
+  bytes: number;
+}
+
+/** Machine-readable result of a migration or of one batch of dropped files. */
+export interface MigrationReport {
+  id: string;
+  origin: 'cli' | 'desktop';
+  root: string | null;
+  dryRun: boolean;
+  startedAt: string;
+  finishedAt: string;
+  summary: {
+    uploaded: number;
+    unchanged: number;
+    skippedNotAudio: number;
+    skippedOther: number;
+    failed: number;
+    cancelled: number;
+    bytesSent: number;
+  };
+  entries: ReportEntry[];
+}
