@@ -1,0 +1,40 @@
+import pino from 'pino';
+import type { DestinationStream, Logger } from 'pino';
+
+export type { Logger };
+
+/** Options of {@link createLogger}. */
+export interface LoggerOptions {
+  level?: string;
+  /** Where log lines go; standard error when absent. */
+  destination?: DestinationStream;
+}
+
+// Field names that could carry secrets are replaced before a line is written, as a second line
+// of defence: code logs keys and paths, never signed URLs or key material.
+const REDACTED_PATHS = [
+  'secretAccessKey',
+  '*.secretAccessKey',
+  'sessionToken',
+  '*.sessionToken',
+  'privateKey',
+  '*.privateKey',
+  'privateKeyPem',
+  '*.privateKeyPem',
+  'signedUrl',
+  '*.signedUrl',
+  'url',
+  '*.url',
+];
+
+/** Creates the process logger: JSON lines, secrets redacted by field name. */
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const level = options.level ?? process.env.CRATEBOX_LOG_LEVEL ?? 'info';
+  const destination = options.destination ?? pino.destination(2);
+  return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
+}
+
+/** Logger that drops every line, for callers that do not care. */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent' });
+}

@@ -1,0 +1,50 @@
+import { Agent as HttpAgent } from 'node:http';
+import { Agent as HttpsAgent } from 'node:https';
+
+import { S3Client } from '@aws-sdk/client-s3';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+
+/** Where the library lives and how to reach it; the same shape serves AWS and the embedded store. */
+export interface StorageTarget {
+  bucket: string;
+  region: string;
+  /** Custom endpoint (the embedded store or another S3-compatible server); null for AWS. */
+  endpoint: string | null;
+  forcePathStyle: boolean;
+  /** Credentials or a provider; undefined uses the AWS SDK's default chain (env, profile, SSO). */
+  credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
+}
+
+/** Options of {@link createS3Client} that differ between callers. */
+export interface S3ClientOptions {
+  /** Attempts per request, including the first; the SDK backs off between them. */
+  maxAttempts?: number;
+  requestHandler?: NodeHttpHandler;
+}
+
+/** Creates a connection pool sized for parallel part uploads. */
+export function createHttpHandler(): NodeHttpHandler {
+  return new NodeHttpHandler({
+    connectionTimeout: 10_000,
+    requestTimeout: 120_000,
+    httpAgent: new HttpAgent({ keepAlive: true, maxSockets: 64 }),
+    httpsAgent: new HttpsAgent({ keepAlive: true, maxSockets: 64 }),
+  });
+}
+
+/** Builds the S3 client for a storage target. */
+export function createS3Client(target: StorageTarget, options: S3ClientOptions = {}): S3Client {
+  return new S3Client({
+    region: target.region,
+    ...(target.endpoint === null ? {} : { endpoint: target.endpoint }),
+    forcePathStyle: target.forcePathStyle,
+    credentials: target.credentials,
+    maxAttempts: options.maxAttempts ?? 5,
+    requestHandler: options.requestHandler ?? createHttpHandler(),
+    // Checksums are requested explicitly where Cratebox verifies integrity (uploads send SHA-256
+    // per part); the SDK's automatic CRC32 framing is left off so any S3-compatible server works.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  });
+}
