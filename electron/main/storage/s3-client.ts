@@ -8,7 +8,10 @@ import { NodeHttpHandler } from '@smithy/node-http-handler';
 /** Where the library lives and how to reach it; the same shape serves AWS and the embedded store. */
 export interface StorageTarget {
   bucket: string;
-  region: string;
+  /** Undefined lets the SDK read the region from the environment or the profile. */
+  region: string | undefined;
+  /** Named profile in ~/.aws/config and ~/.aws/credentials, for credentials and region. */
+  profile?: string | null;
   /** Custom endpoint (the embedded store or another S3-compatible server); null for AWS. */
   endpoint: string | null;
   forcePathStyle: boolean;
@@ -37,6 +40,7 @@ export function createHttpHandler(): NodeHttpHandler {
 export function createS3Client(target: StorageTarget, options: S3ClientOptions = {}): S3Client {
   return new S3Client({
     region: target.region,
+    ...(target.profile == null ? {} : { profile: target.profile }),
     ...(target.endpoint === null ? {} : { endpoint: target.endpoint }),
     forcePathStyle: target.forcePathStyle,
     credentials: target.credentials,

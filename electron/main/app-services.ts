@@ -1,0 +1,220 @@
+import { join } from 'node:path';
+
+import type { S3Client } from '@aws-sdk/client-s3';
+
+import type { AppInfo } from '../../shared/contract';
+import { CrateboxError } from '../../shared/errors';
+import type { Handlers } from './ipc/dispatch';
+import { EventBus } from './ipc/event-bus';
+import { createLibraryService } from './library/library-service';
+import type { LibraryService } from './library/library-service';
+import type { Logger } from './log';
+import { applySettingsUpdate } from './settings/apply-settings-update';
+import type { EncryptSecret } from './settings/apply-settings-update';
+import { resolveAppConfig, toPublicSettings } from './settings/app-config';
+import type { AppConfig, DecryptSecret } from './settings/app-config';
+import type { SettingsStore } from './settings/stored-settings';
+import { createSigner } from './signing/signer';
+import type { Signer } from './signing/signer';
+import { openEmbeddedStore } from './storage/embedded-store';
+import type { EmbeddedStore } from './storage/embedded-store';
+import { createS3Client } from './storage/s3-client';
+import type { StorageTarget } from './storage/s3-client';
+import { inspectFile } from './upload/inspect/inspect-file';
+import { createUploadEngine } from './upload/upload-engine';
+import type { UploadEngine } from './upload/upload-engine';
+
+/** What a shell (Electron, web mode, CLI) provides to the services. */
+export interface AppServicesOptions {
+  dataDir: string;
+  shell: AppInfo['shell'] | 'cli';
+  version: string;
+  env: Record<string, string | undefined>;
+  settings: SettingsStore;
+  /** Secret encryption at rest; null where the shell has no secure store. */
+  secrets: { encrypt: EncryptSecret; decrypt: DecryptSecret };
+  logger: Logger;
+  /** Opens a native file dialog; absent where the shell has none. */
+  openFileDialog?: (folders: boolean) => Promise<string[] | null>;
+}
+
+/** The main-process services behind the IPC contract. */
+export interface AppServices {
+  handlers: Handlers;
+  bus: EventBus;
+  /** The upload engine of the current storage session. */
+  engine(): UploadEngine;
+  close(): Promise<void>;
+}
+
+/** The storage-bound part of the services; rebuilt when the storage settings change. */
+interface Session {
+  config: AppConfig;
+  store: EmbeddedStore | null;
+  target: StorageTarget;
+  s3: S3Client;
+  library: LibraryService;
+  signer: Signer;
+  engine: UploadEngine;
+}
+
+/** Starts every main-process service for one data folder. */
+export async function createAppServices(options: AppServicesOptions): Promise<AppServices> {
+  const { logger } = options;
+  const bus = new EventBus();
+  let config = loadConfig(options);
+  let session = await openSession(config, options, bus);
+
+  const reopenIfStorageChanged = async (next: AppConfig): Promise<void> => {
+    const storageChanged = JSON.stringify(next.storage) !== JSON.stringify(config.storage);
+    config = next;
+    session.config = next;
+    if (storageChanged) {
+      logger.info({ mode: next.storage.mode }, 'storage settings changed; reopening the library');
+      await closeSession(session);
+      session = await openSession(next, options, bus);
+      bus.emit('library.changed', { keys: [] });
+    }
+  };
+
+  const handlers: Handlers = {
+    'app.info': async () => ({
+      version: options.version,
+      shell: options.shell === 'cli' ? 'web' : options.shell,
+      storage: config.storage.mode,
+      bucket: session.target.bucket,
+      endpoint: session.target.endpoint,
+      delivery: config.delivery.cloudfront === null ? 's3' : 'cloudfront',
+      nativeFilePicker: options.openFileDialog !== undefined,
+    }),
+    'library.list': async () => session.library.list(),
+    'library.peaks': async ({ key }) => session.library.peaks(key),
+    'player.url': async ({ key, failedUrl }) =>
+      session.signer.urlFor(key, failedUrl === undefined ? {} : { failedUrl }),
+    'uploads.add': async ({ sources }) => session.engine.add(sources, { origin: 'desktop' }),
+    'uploads.pick': async ({ folders }) => {
+      if (options.openFileDialog === undefined) {
+        throw new CrateboxError(
+          'Unsupported',
+          'this shell has no native file dialog; use the file input instead',
+        );
+      }
+      const paths = await options.openFileDialog(folders ?? false);
+      return paths === null || paths.length === 0
+        ? null
+        : session.engine.add(
+            paths.map((path) => ({ path })),
+            { origin: 'desktop' },
+          );
+    },
+    'uploads.list': async () => session.engine.snapshot(),
+    'uploads.pause': async ({ id }) => session.engine.pause(id),
+    'uploads.resume': async ({ id }) => session.engine.resume(id),
+    'uploads.cancel': async ({ id }) => session.engine.cancel(id),
+    'uploads.retry': async ({ id }) => session.engine.retry(id),
+    'uploads.clearFinished': async () => session.engine.clearFinished(),
+    'uploads.lastReport': async () => session.engine.lastReport(),
+    'settings.get': async () => toPublicSettings(config),
+    'settings.update': async (update) => {
+      const stored = applySettingsUpdate(options.settings.read(), update, options.secrets.encrypt);
+      const next = resolveAppConfig(options.env, stored, options.secrets.decrypt);
+      options.settings.write(stored);
+      await reopenIfStorageChanged(next);
+      const published = toPublicSettings(next);
+      bus.emit('settings.changed', published);
+      logger.info({ sections: Object.keys(update) }, 'settings changed');
+      return published;
+    },
+  };
+
+  return {
+    handlers,
+    bus,
+    engine: () => session.engine,
+    close: () => closeSession(session),
+  };
+}
+
+function loadConfig(options: AppServicesOptions): AppConfig {
+  try {
+    return resolveAppConfig(options.env, options.settings.read(), options.secrets.decrypt);
+  } catch (error) {
+    throw new Error(
+      `Cratebox cannot start: ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
+    );
+  }
+}
+
+async function openSession(
+  config: AppConfig,
+  options: AppServicesOptions,
+  bus: EventBus,
+): Promise<Session> {
+  const { logger, dataDir } = options;
+  const store =
+    config.storage.mode === 'embedded' ? await openEmbeddedStore(dataDir, logger) : null;
+  const target = store?.target ?? awsTarget(config);
+  const s3 = createS3Client(target);
+  const sessionDir = join(dataDir, 'sessions', sessionName(target));
+
+  const library = createLibraryService({
+    s3,
+    bucket: target.bucket,
+    cachePath: join(sessionDir, 'library-cache.json'),
+    logger,
+  });
+  const session: Session = {
+    config,
+    store,
+    target,
+    s3,
+    library,
+    signer: createSigner({
+      s3,
+      bucket: target.bucket,
+      config: () => session.config.delivery,
+      logger,
+    }),
+    engine: createUploadEngine({
+      s3,
+      bucket: target.bucket,
+      stateDir: join(sessionDir, options.shell === 'cli' ? 'uploads-cli' : 'uploads'),
+      options: () => session.config.uploads,
+      inspect: inspectFile,
+      logger,
+      onProgress: (progress) => bus.emit('uploads.progress', progress),
+      onUploaded: (key) => bus.emit('library.changed', { keys: [key] }),
+    }),
+  };
+  return session;
+}
+
+async function closeSession(session: Session): Promise<void> {
+  await session.engine.close();
+  session.s3.destroy();
+  await session.store?.close();
+}
+
+function awsTarget(config: AppConfig): StorageTarget {
+  const storage = config.storage;
+  if (storage.mode !== 'aws') {
+    throw new Error('awsTarget() needs AWS storage settings');
+  }
+  return {
+    bucket: storage.bucket,
+    region: storage.region ?? undefined,
+    profile: storage.profile,
+    endpoint: storage.endpoint,
+    forcePathStyle: storage.forcePathStyle,
+    // Static keys from the settings screen win; otherwise the SDK's chain reads the environment
+    // and the profile.
+    credentials: storage.staticCredentials ?? undefined,
+  };
+}
+
+/** Names the per-bucket state folder (upload journal, library cache) after the storage target. */
+function sessionName(target: StorageTarget): string {
+  const where = target.endpoint === null ? 'aws' : new URL(target.endpoint).hostname;
+  return `${where}-${target.bucket}`.replace(/[^A-Za-z0-9.-]/g, '_');
+}

@@ -1,0 +1,134 @@
+import { join } from 'node:path';
+
+import { BrowserWindow, app, dialog, ipcMain, safeStorage, shell } from 'electron';
+import type { IpcMainInvokeEvent } from 'electron';
+import ElectronStore from 'electron-store';
+
+import { IPC_CHANNELS } from '../../shared/contract';
+import { createAppServices } from './app-services';
+import type { AppServices } from './app-services';
+import { resolveDataDir } from './data-dir';
+import { dispatch } from './ipc/dispatch';
+import { createLogger } from './log';
+import { createSettingsStore } from './settings/stored-settings';
+
+const logger = createLogger();
+let services: AppServices | null = null;
+
+// The data folder can be moved with --data-dir or CRATEBOX_DATA_DIR; Electron's own caches follow.
+app.setPath('userData', resolveDataDir(process.argv, process.env));
+
+/** Accepts IPC only from the app's own page, never from a frame that navigated elsewhere. */
+function isTrustedSender(event: IpcMainInvokeEvent): boolean {
+  const url = event.senderFrame?.url ?? '';
+  const devServer = process.env.ELECTRON_RENDERER_URL;
+  return url.startsWith('file://') || (devServer !== undefined && url.startsWith(devServer));
+}
+
+async function openWindow(current: AppServices): Promise<void> {
+  const window = new BrowserWindow({
+    width: 1200,
+    height: 800,
+    title: 'Cratebox',
+    backgroundColor: '#14171c',
+    webPreferences: {
+      preload: join(import.meta.dirname, '../preload/index.cjs'),
+      contextIsolation: true,
+      sandbox: true,
+      nodeIntegration: false,
+    },
+  });
+
+  const unsubscribe = current.bus.subscribe((event, payload) => {
+    if (!window.isDestroyed()) {
+      window.webContents.send(IPC_CHANNELS.event, event, payload);
+    }
+  });
+  window.on('closed', unsubscribe);
+
+  // Links open in the system browser; the app window never navigates away from the renderer.
+  window.webContents.setWindowOpenHandler(({ url }) => {
+    void shell.openExternal(url);
+    return { action: 'deny' };
+  });
+  window.webContents.on('will-navigate', (event) => event.preventDefault());
+
+  const devServer = process.env.ELECTRON_RENDERER_URL;
+  await (devServer === undefined
+    ? window.loadFile(join(import.meta.dirname, '../renderer/index.html'))
+    : window.loadURL(devServer));
+}
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  const dataDir = app.getPath('userData');
+  const canEncrypt = safeStorage.isEncryptionAvailable();
+
+  services = await createAppServices({
+    dataDir,
+    shell: 'electron',
+    version: app.getVersion(),
+    env: process.env,
+    settings: createSettingsStore(new ElectronStore({ cwd: dataDir, name: 'settings' })),
+    secrets: {
+      encrypt: canEncrypt ? (secret) => safeStorage.encryptString(secret).toString('base64') : null,
+      decrypt: canEncrypt
+        ? (encrypted) => safeStorage.decryptString(Buffer.from(encrypted, 'base64'))
+        : null,
+    },
+    logger,
+    async openFileDialog(folders) {
+      const result = await dialog.showOpenDialog({
+        title: folders ? 'Upload folders' : 'Upload files',
+        properties: folders
+          ? ['openDirectory', 'multiSelections']
+          : ['openFile', 'multiSelections'],
+      });
+      return result.canceled ? null : result.filePaths;
+    },
+  });
+
+  const current = services;
+  ipcMain.handle(IPC_CHANNELS.invoke, async (event, method: unknown, request: unknown) => {
+    if (!isTrustedSender(event)) {
+      logger.warn({ url: event.senderFrame?.url }, 'IPC from an untrusted frame rejected');
+      return {
+        ok: false,
+        error: { name: 'InvalidRequest', message: 'IPC is open only to the Cratebox window' },
+      };
+    }
+    return dispatch(current.handlers, method, request, logger);
+  });
+
+  await openWindow(current);
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) {
+      void openWindow(current);
+    }
+  });
+}
+
+app.on('window-all-closed', () => {
+  if (process.platform !== 'darwin') {
+    app.quit();
+  }
+});
+
+app.on('will-quit', (event) => {
+  if (services !== null) {
+    // Pending uploads are persisted by the engine's close, so the next start resumes them.
+    event.preventDefault();
+    const closing = services;
+    services = null;
+    void closing.close().finally(() => app.quit());
+  }
+});
+
+start().catch((error: unknown) => {
+  logger.error({ err: error }, 'Cratebox failed to start');
+  dialog.showErrorBox(
+    'Cratebox cannot start',
+    error instanceof Error ? error.message : String(error),
+  );
+  app.exit(1);
+});

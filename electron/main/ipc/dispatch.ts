@@ -1,0 +1,62 @@
+import type { z } from 'zod';
+
+import { isMethod, requestSchemas } from '../../../shared/contract';
+import type { Method, Reply, Results, ValidRequestOf } from '../../../shared/contract';
+import { CrateboxError } from '../../../shared/errors';
+import type { ErrorPayload } from '../../../shared/errors';
+import type { Logger } from '../log';
+
+/** One function per IPC method, receiving the validated request. */
+export type Handlers = {
+  [M in Method]: (request: ValidRequestOf<M>) => Promise<Results[M]>;
+};
+
+/**
+ * Validates and runs one invocation from any transport. Errors come back as data: a
+ * {@link CrateboxError} keeps its name and message, anything else is logged and reported as
+ * `Internal` without its details.
+ */
+export async function dispatch(
+  handlers: Handlers,
+  method: unknown,
+  request: unknown,
+  logger: Logger,
+): Promise<Reply<unknown>> {
+  if (!isMethod(method)) {
+    return failure({ name: 'InvalidRequest', message: `unknown method ${JSON.stringify(method)}` });
+  }
+
+  const parsed = requestSchemas[method].safeParse(request ?? {});
+  if (!parsed.success) {
+    return failure(invalidRequest(method, parsed.error));
+  }
+
+  try {
+    const handler = handlers[method] as (request: unknown) => Promise<unknown>;
+    return { ok: true, result: await handler(parsed.data) };
+  } catch (error) {
+    if (error instanceof CrateboxError) {
+      logger.warn({ method, name: error.name, message: error.message }, 'request rejected');
+      return failure(error.toPayload());
+    }
+    logger.error({ method, err: error }, 'request failed');
+    const message = error instanceof Error ? error.message : String(error);
+    return failure({ name: 'Internal', message: `${method} failed: ${message}` });
+  }
+}
+
+function failure(error: ErrorPayload): Reply<never> {
+  return { ok: false, error };
+}
+
+function invalidRequest(method: Method, error: z.ZodError): ErrorPayload {
+  const outside = error.issues.find((issue) => issue.message.includes('outside tracks/'));
+  if (outside !== undefined) {
+    return { name: 'KeyOutsideTracks', message: outside.message };
+  }
+  const problems = error.issues.map((issue) => {
+    const where = issue.path.length > 0 ? issue.path.join('.') : 'request';
+    return `${where}: ${issue.message}`;
+  });
+  return { name: 'InvalidRequest', message: `invalid ${method} request (${problems.join('; ')})` };
+}

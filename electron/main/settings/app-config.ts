@@ -1,0 +1,288 @@
+import { readFileSync } from 'node:fs';
+
+import type { PublicSettings } from '../../../shared/settings';
+import type { StoredSettings } from './stored-settings';
+
+/** Bucket and region of the embedded store. */
+export const EMBEDDED_BUCKET = 'cratebox';
+export const EMBEDDED_REGION = 'us-east-1';
+
+/** Where the library lives. */
+export type StorageConfig =
+  | { mode: 'embedded' }
+  | {
+      mode: 'aws';
+      bucket: string;
+      /** Null lets the AWS SDK read the region from the environment or the profile. */
+      region: string | null;
+      endpoint: string | null;
+      forcePathStyle: boolean;
+      profile: string | null;
+      staticCredentials: { accessKeyId: string; secretAccessKey: string } | null;
+    };
+
+/** One CloudFront key pair, with its private key loaded or the reason it could not be. */
+export interface KeyPairConfig {
+  id: string;
+  privateKeyPem: string | null;
+  loadError: string | null;
+}
+
+/** How tracks are delivered to the player. */
+export interface DeliveryConfig {
+  urlLifetimeSeconds: number;
+  cloudfront: {
+    domain: string;
+    keyPairs: KeyPairConfig[];
+    activeKeyPairId: string;
+    policy: 'canned' | 'custom';
+    resource: string | null;
+    ipRange: string | null;
+  } | null;
+}
+
+/** Effective configuration: environment variables over the settings file over defaults. */
+export interface AppConfig {
+  storage: StorageConfig;
+  delivery: DeliveryConfig;
+  uploads: { parallelFiles: number; parallelParts: number; partSizeBytes: number };
+  /** Dotted names of settings fixed by environment variables. */
+  fromEnvironment: string[];
+}
+
+type Env = Record<string, string | undefined>;
+
+/** Decrypts secrets that the settings screen stored; null where the shell cannot. */
+export type DecryptSecret = ((encrypted: string) => string) | null;
+
+const MIB = 1024 * 1024;
+
+/** Resolves the effective configuration from the environment and the stored settings. */
+export function resolveAppConfig(
+  env: Env,
+  stored: StoredSettings,
+  decrypt: DecryptSecret,
+): AppConfig {
+  const fromEnvironment: string[] = [];
+  const pick = <T>(name: string, envValue: T | undefined, storedValue: T): T => {
+    if (envValue === undefined) {
+      return storedValue;
+    }
+    fromEnvironment.push(name);
+    return envValue;
+  };
+
+  const storage = resolveStorage(env, stored, decrypt, pick);
+  const delivery = resolveDelivery(env, stored, pick);
+  const uploads = {
+    parallelFiles: pick(
+      'uploads.parallelFiles',
+      intEnv(env, 'CRATEBOX_PARALLEL_FILES'),
+      stored.uploads.parallelFiles,
+    ),
+    parallelParts: pick(
+      'uploads.parallelParts',
+      intEnv(env, 'CRATEBOX_PARALLEL_PARTS'),
+      stored.uploads.parallelParts,
+    ),
+    partSizeBytes:
+      pick(
+        'uploads.partSizeMiB',
+        intEnv(env, 'CRATEBOX_PART_SIZE_MIB'),
+        stored.uploads.partSizeMiB,
+      ) * MIB,
+  };
+  return { storage, delivery, uploads, fromEnvironment };
+}
+
+type Pick = <T>(name: string, envValue: T | undefined, storedValue: T) => T;
+
+function resolveStorage(
+  env: Env,
+  stored: StoredSettings,
+  decrypt: DecryptSecret,
+  pick: Pick,
+): StorageConfig {
+  const bucket = pick('storage.bucket', env.CRATEBOX_BUCKET, stored.storage.bucket);
+  const mode = env.CRATEBOX_BUCKET !== undefined ? 'aws' : stored.storage.mode;
+  if (mode === 'embedded' || bucket === null) {
+    return { mode: 'embedded' };
+  }
+
+  let staticCredentials = null;
+  const { accessKeyId, encryptedSecretAccessKey } = stored.storage;
+  if (accessKeyId !== null && encryptedSecretAccessKey !== null) {
+    if (decrypt === null) {
+      throw new Error(
+        'the settings file holds an encrypted AWS secret key that only the desktop app can read; ' +
+          'run the desktop app, or set AWS_PROFILE or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY',
+      );
+    }
+    staticCredentials = { accessKeyId, secretAccessKey: decrypt(encryptedSecretAccessKey) };
+  }
+
+  return {
+    mode: 'aws',
+    bucket,
+    region: pick(
+      'storage.region',
+      env.CRATEBOX_REGION ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
+      stored.storage.region,
+    ),
+    endpoint: pick('storage.endpoint', env.CRATEBOX_S3_ENDPOINT, stored.storage.endpoint),
+    forcePathStyle: pick(
+      'storage.forcePathStyle',
+      boolEnv(env, 'CRATEBOX_S3_FORCE_PATH_STYLE'),
+      stored.storage.forcePathStyle,
+    ),
+    profile: pick('storage.profile', env.CRATEBOX_AWS_PROFILE, stored.storage.profile),
+    staticCredentials,
+  };
+}
+
+function resolveDelivery(env: Env, stored: StoredSettings, pick: Pick): DeliveryConfig {
+  const urlLifetimeSeconds = pick(
+    'delivery.urlLifetimeSeconds',
+    intEnv(env, 'CRATEBOX_URL_LIFETIME_SECONDS'),
+    stored.delivery.urlLifetimeSeconds,
+  );
+
+  const domain = env.CRATEBOX_CLOUDFRONT_DOMAIN;
+  if (domain === undefined) {
+    const saved = stored.delivery.cloudfront;
+    if (saved === null) {
+      return { urlLifetimeSeconds, cloudfront: null };
+    }
+    const keyPairs = saved.keyPairs.map((pair) =>
+      loadKeyPair(pair.id, undefined, pair.privateKeyPath),
+    );
+    return { urlLifetimeSeconds, cloudfront: { ...saved, keyPairs } };
+  }
+
+  pick('delivery.cloudfront', domain, null);
+  const keyPairs: KeyPairConfig[] = [];
+  for (const prefix of ['CRATEBOX_CLOUDFRONT', 'CRATEBOX_CLOUDFRONT_NEXT']) {
+    const id = env[`${prefix}_KEY_PAIR_ID`];
+    if (id !== undefined) {
+      keyPairs.push(
+        loadKeyPair(id, env[`${prefix}_PRIVATE_KEY`], env[`${prefix}_PRIVATE_KEY_FILE`]),
+      );
+    }
+  }
+  const active = env.CRATEBOX_CLOUDFRONT_ACTIVE_KEY_PAIR_ID ?? keyPairs[0]?.id;
+  if (active === undefined) {
+    throw new Error(
+      'CRATEBOX_CLOUDFRONT_DOMAIN is set but CRATEBOX_CLOUDFRONT_KEY_PAIR_ID is not; set both',
+    );
+  }
+
+  const policy = env.CRATEBOX_CLOUDFRONT_POLICY ?? 'canned';
+  if (policy !== 'canned' && policy !== 'custom') {
+    throw new Error(`CRATEBOX_CLOUDFRONT_POLICY is "${policy}"; use canned or custom`);
+  }
+  return {
+    urlLifetimeSeconds,
+    cloudfront: {
+      domain,
+      keyPairs,
+      activeKeyPairId: active,
+      policy,
+      resource: env.CRATEBOX_CLOUDFRONT_RESOURCE ?? null,
+      ipRange: env.CRATEBOX_CLOUDFRONT_IP_RANGE ?? null,
+    },
+  };
+}
+
+function loadKeyPair(id: string, pem: string | undefined, path: string | undefined): KeyPairConfig {
+  if (pem !== undefined) {
+    return { id, privateKeyPem: pem.replace(/\\n/g, '\n'), loadError: null };
+  }
+  if (path === undefined) {
+    return {
+      id,
+      privateKeyPem: null,
+      loadError: `no private key given for CloudFront key pair ${id}`,
+    };
+  }
+  try {
+    return { id, privateKeyPem: readFileSync(path, 'utf8'), loadError: null };
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return {
+      id,
+      privateKeyPem: null,
+      loadError: `cannot read the private key of ${id} from ${path}: ${reason}`,
+    };
+  }
+}
+
+/** Converts the effective configuration to what the renderer may see. */
+export function toPublicSettings(config: AppConfig): PublicSettings {
+  const { storage, delivery, uploads } = config;
+  const cloudfront = delivery.cloudfront;
+  return {
+    storage:
+      storage.mode === 'embedded'
+        ? {
+            mode: 'embedded',
+            bucket: EMBEDDED_BUCKET,
+            region: EMBEDDED_REGION,
+            endpoint: null,
+            forcePathStyle: true,
+            profile: null,
+            hasStaticCredentials: false,
+          }
+        : {
+            mode: 'aws',
+            bucket: storage.bucket,
+            region: storage.region ?? '',
+            endpoint: storage.endpoint,
+            forcePathStyle: storage.forcePathStyle,
+            profile: storage.profile,
+            hasStaticCredentials: storage.staticCredentials !== null,
+          },
+    delivery: {
+      urlLifetimeSeconds: delivery.urlLifetimeSeconds,
+      cloudfront:
+        cloudfront === null
+          ? null
+          : {
+              domain: cloudfront.domain,
+              keyPairIds: cloudfront.keyPairs.map((pair) => pair.id),
+              activeKeyPairId: cloudfront.activeKeyPairId,
+              policy: cloudfront.policy,
+              resource: cloudfront.resource,
+              ipRange: cloudfront.ipRange,
+            },
+    },
+    uploads: {
+      parallelFiles: uploads.parallelFiles,
+      parallelParts: uploads.parallelParts,
+      partSizeMiB: uploads.partSizeBytes / MIB,
+    },
+    fromEnvironment: config.fromEnvironment,
+  };
+}
+
+function intEnv(env: Env, name: string): number | undefined {
+  const raw = env[name];
+  if (raw === undefined) {
+    return undefined;
+  }
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) {
+    throw new Error(`${name} is "${raw}"; set it to a positive whole number`);
+  }
+  return value;
+}
+
+function boolEnv(env: Env, name: string): boolean | undefined {
+  const raw = env[name];
+  if (raw === undefined) {
+    return undefined;
+  }
+  if (raw !== 'true' && raw !== 'false') {
+    throw new Error(`${name} is "${raw}"; set it to true or false`);
+  }
+  return raw === 'true';
+}

@@ -1,0 +1,95 @@
+import { WEB_HOST_PATHS } from '../../../shared/contract';
+import type { CrateboxApi, EventName, Events, Reply } from '../../../shared/contract';
+import { CrateboxError, errorFromPayload } from '../../../shared/errors';
+
+interface Pending {
+  resolve: (result: unknown) => void;
+  reject: (error: Error) => void;
+}
+
+type AnyListener = (payload: unknown) => void;
+
+const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 5000];
+
+/**
+ * Creates the web-mode API: the IPC contract over a WebSocket to the host that served this page.
+ * Calls made while the socket is down wait for it to reopen; calls in flight when it drops fail
+ * with `StorageUnavailable`.
+ */
+export function createSocketApi(location: Location): CrateboxApi {
+  const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${WEB_HOST_PATHS.socket}`;
+  const pending = new Map<number, Pending>();
+  const listeners = new Map<EventName, Set<AnyListener>>();
+  const outbox: string[] = [];
+  let nextId = 1;
+  let socket: WebSocket | null = null;
+  let failures = 0;
+
+  function connect(): void {
+    const current = new WebSocket(url);
+    socket = current;
+
+    current.addEventListener('open', () => {
+      failures = 0;
+      for (const message of outbox.splice(0)) {
+        current.send(message);
+      }
+    });
+
+    current.addEventListener('message', (event) => {
+      const message = JSON.parse(String(event.data)) as
+        { id: number; reply: Reply<unknown> } | { event: EventName; payload: unknown };
+      if ('event' in message) {
+        listeners.get(message.event)?.forEach((listener) => listener(message.payload));
+        return;
+      }
+      const waiting = pending.get(message.id);
+      pending.delete(message.id);
+      if (message.reply.ok) {
+        waiting?.resolve(message.reply.result);
+      } else {
+        waiting?.reject(errorFromPayload(message.reply.error));
+      }
+    });
+
+    current.addEventListener('close', () => {
+      socket = null;
+      for (const waiting of pending.values()) {
+        waiting.reject(
+          new CrateboxError(
+            'StorageUnavailable',
+            'the connection to the Cratebox host was lost; check that it still runs',
+          ),
+        );
+      }
+      pending.clear();
+      const delay = RECONNECT_DELAYS_MS[Math.min(failures, RECONNECT_DELAYS_MS.length - 1)];
+      failures += 1;
+      setTimeout(connect, delay);
+    });
+  }
+
+  connect();
+
+  return {
+    invoke(method, request) {
+      const id = nextId++;
+      const message = JSON.stringify({ id, method, request });
+      return new Promise((resolve, reject) => {
+        pending.set(id, { resolve: resolve as (result: unknown) => void, reject });
+        if (socket?.readyState === WebSocket.OPEN) {
+          socket.send(message);
+        } else {
+          outbox.push(message);
+        }
+      });
+    },
+
+    on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void {
+      const set = listeners.get(event) ?? new Set<AnyListener>();
+      listeners.set(event, set);
+      set.add(listener as AnyListener);
+      return () => set.delete(listener as AnyListener);
+    },
+  };
+}

@@ -1,0 +1,111 @@
+import { useCallback, useEffect, useRef, useState } from 'react';
+import type { ReactElement } from 'react';
+
+import type { AppInfo } from '../../shared/contract';
+import { useShell } from './api/shell-context';
+import { LibraryView } from './features/library/library-view';
+import { useLibrary } from './features/library/use-library';
+import { PlayerBar } from './features/player/player-bar';
+import { usePlayer } from './features/player/use-player';
+import { SettingsDialog } from './features/settings/settings-dialog';
+import { filesOfInput } from './features/upload/collect-files';
+import { DropZone } from './features/upload/drop-zone';
+import { TransfersPanel } from './features/upload/transfers-panel';
+import { useUploads } from './features/upload/use-uploads';
+
+/** The Cratebox window: library, transfers, player, drop target and settings. */
+export function App(): ReactElement {
+  const { api } = useShell();
+  const library = useLibrary();
+  const uploads = useUploads();
+  const player = usePlayer();
+  const [info, setInfo] = useState<AppInfo | null>(null);
+  const [settingsOpen, setSettingsOpen] = useState(false);
+  const fileInput = useRef<HTMLInputElement>(null);
+  const folderInput = useRef<HTMLInputElement>(null);
+
+  useEffect(() => {
+    const load = (): void => void api.invoke('app.info', {}).then(setInfo, () => undefined);
+    load();
+    return api.on('settings.changed', load);
+  }, [api]);
+
+  const pick = (folders: boolean): void => {
+    if (info?.nativeFilePicker === true) {
+      uploads.pickNative(folders);
+    } else {
+      (folders ? folderInput : fileInput).current?.click();
+    }
+  };
+
+  const { submitEntries } = uploads;
+  const onDrop = useCallback(
+    (entries: FileSystemEntry[], files: File[]) => submitEntries(entries, files),
+    [submitEntries],
+  );
+
+  return (
+    <div className="app">
+      <header className="topbar">
+        <h1>Cratebox</h1>
+        {info !== null && (
+          <span className="badge" data-testid="storage-badge" title={info.endpoint ?? undefined}>
+            {info.storage === 'embedded' ? 'Embedded store' : `S3 bucket ${info.bucket}`} ·{' '}
+            {info.delivery === 'cloudfront' ? 'CloudFront' : 'S3 URLs'}
+          </span>
+        )}
+        <div className="spacer" />
+        <button type="button" onClick={() => pick(false)}>
+          Add files…
+        </button>
+        <button type="button" onClick={() => pick(true)}>
+          Add folder…
+        </button>
+        <button type="button" onClick={() => setSettingsOpen(true)}>
+          Settings
+        </button>
+        <input
+          ref={fileInput}
+          type="file"
+          multiple
+          hidden
+          data-testid="file-input"
+          onChange={(event) => {
+            if (event.target.files !== null) {
+              uploads.submitBrowserFiles(filesOfInput(event.target.files));
+            }
+            event.target.value = '';
+          }}
+        />
+        <input
+          ref={folderInput}
+          type="file"
+          hidden
+          {...{ webkitdirectory: '' }}
+          onChange={(event) => {
+            if (event.target.files !== null) {
+              uploads.submitBrowserFiles(filesOfInput(event.target.files));
+            }
+            event.target.value = '';
+          }}
+        />
+      </header>
+      <main className="content">
+        <LibraryView
+          library={library}
+          currentKey={player.state.track?.key ?? null}
+          onPlay={(track) => void player.controller?.play(track, library.tracks)}
+        />
+        <TransfersPanel uploads={uploads} />
+      </main>
+      <PlayerBar
+        state={player.state}
+        controller={player.controller}
+        audioRef={player.audioRef}
+        waveformRef={player.waveformRef}
+      />
+      <DropZone onDrop={onDrop} />
+      {settingsOpen && <SettingsDialog onClose={() => setSettingsOpen(false)} />}
+    </div>
+  );
+}

@@ -1,0 +1,75 @@
+import type { ReactElement } from 'react';
+
+import type { Track } from '../../../../shared/contract';
+import { formatDuration } from '../../ui/format';
+import type { LibraryState } from './use-library';
+
+/** Props of {@link LibraryView}. */
+export interface LibraryViewProps {
+  library: LibraryState;
+  currentKey: string | null;
+  onPlay: (track: Track) => void;
+}
+
+/** Table of every track, in library order; a click plays the track. */
+export function LibraryView({ library, currentKey, onPlay }: LibraryViewProps): ReactElement {
+  const { tracks, loading, error, refresh } = library;
+  return (
+    <section className="library" aria-label="Library">
+      <header className="section-header">
+        <h2>Library</h2>
+        <span className="muted" data-testid="track-count">
+          {loading ? 'Loading…' : `${tracks.length} tracks`}
+        </span>
+        <button type="button" onClick={refresh}>
+          Refresh
+        </button>
+      </header>
+      {error !== null && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {!loading && tracks.length === 0 && error === null && (
+        <p className="empty-state">
+          Drop audio files or folders anywhere on this window to upload them.
+        </p>
+      )}
+      {tracks.length > 0 && (
+        <table className="tracks">
+          <thead>
+            <tr>
+              <th className="number">#</th>
+              <th>Title</th>
+              <th>Artist</th>
+              <th>Album</th>
+              <th className="number">Time</th>
+            </tr>
+          </thead>
+          <tbody>
+            {tracks.map((track) => (
+              <tr
+                key={track.key}
+                data-key={track.key}
+                className={track.key === currentKey ? 'current' : undefined}
+                onClick={() => onPlay(track)}
+                onKeyDown={(event) => event.key === 'Enter' && onPlay(track)}
+                tabIndex={0}
+                aria-current={track.key === currentKey ? 'true' : undefined}
+              >
+                <td className="number">{track.trackNumber ?? ''}</td>
+                <td className="title">
+                  {track.title}
+                  {track.titleFromFileName && <span className="muted"> (file name)</span>}
+                </td>
+                <td className="artist">{track.artist ?? ''}</td>
+                <td className="album">{track.album ?? ''}</td>
+                <td className="number duration">{formatDuration(track.durationSeconds)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}

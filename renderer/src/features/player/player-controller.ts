@@ -1,0 +1,293 @@
+import WaveSurfer from 'wavesurfer.js';
+
+import type { CrateboxApi, PlayableUrl, Track } from '../../../../shared/contract';
+
+/** What the player bar shows. */
+export interface PlayerState {
+  track: Track | null;
+  status: 'idle' | 'loading' | 'playing' | 'paused' | 'error';
+  /** Why playback failed, in words a listener can act on. */
+  error: string | null;
+  /** Delivery path of the URL in use and why the fallback is used, if it is. */
+  delivery: Pick<PlayableUrl, 'via' | 'fallbackReason'> | null;
+  position: number;
+  duration: number;
+  volume: number;
+}
+
+type Listener = (state: PlayerState) => void;
+
+// A URL this close to its expiry is replaced before playback resumes from a pause.
+const REFRESH_MARGIN_MS = 15_000;
+// More failures than this within the window mean recovery is not working; the error is shown.
+const MAX_RECOVERIES = 3;
+const RECOVERY_WINDOW_MS = 30_000;
+// Placeholder waveform for tracks stored without peaks, so the file is never downloaded to draw one.
+const FLAT_PEAKS = [[0, 0]];
+
+/**
+ * Plays tracks from signed URLs through one media element (HTTP Range streaming) and draws them
+ * with wavesurfer.js from stored peaks. When a URL fails (expired, CloudFront refused it) it asks
+ * the main process for another and resumes at the same second.
+ */
+export class PlayerController {
+  private readonly wavesurfer: WaveSurfer;
+  private readonly listeners = new Set<Listener>();
+  private readonly peaksCache = new Map<string, { peaks: number[][]; duration: number | null }>();
+  private state: PlayerState;
+  private queue: Track[] = [];
+  private url: PlayableUrl | null = null;
+  private wantsToPlay = false;
+  private recovering = false;
+  private recoveryTimes: number[] = [];
+  private loadGeneration = 0;
+
+  constructor(
+    private readonly api: CrateboxApi,
+    private readonly media: HTMLAudioElement,
+    container: HTMLElement,
+  ) {
+    const volume = Number(localStorage.getItem('cratebox.volume') ?? '0.8');
+    media.volume = Number.isFinite(volume) ? volume : 0.8;
+    this.state = {
+      track: null,
+      status: 'idle',
+      error: null,
+      delivery: null,
+      position: 0,
+      duration: 0,
+      volume: media.volume,
+    };
+
+    this.wavesurfer = WaveSurfer.create({
+      container,
+      media,
+      height: 56,
+      waveColor: '#5b6b86',
+      progressColor: '#f0a33a',
+      cursorColor: '#ffd08a',
+      barWidth: 2,
+      barGap: 1,
+      normalize: true,
+      dragToSeek: true,
+    });
+
+    media.addEventListener('timeupdate', () => this.update({ position: media.currentTime }));
+    media.addEventListener('playing', () => this.update({ status: 'playing', error: null }));
+    media.addEventListener('pause', () => {
+      if (this.state.status === 'playing') {
+        this.update({ status: 'paused' });
+      }
+    });
+    media.addEventListener('ended', () => void this.next());
+    media.addEventListener('error', () => void this.recover());
+  }
+
+  /** Subscribes to state changes; returns the function that unsubscribes. */
+  subscribe(listener: Listener): () => void {
+    this.listeners.add(listener);
+    listener(this.state);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Plays `track`; `queue` (the library order) drives next and previous. */
+  async play(track: Track, queue: Track[]): Promise<void> {
+    this.queue = queue;
+    this.recoveryTimes = [];
+    this.wantsToPlay = true;
+    this.update({
+      track,
+      status: 'loading',
+      error: null,
+      position: 0,
+      duration: track.durationSeconds ?? 0,
+    });
+    try {
+      const url = await this.api.invoke('player.url', { key: track.key });
+      await this.load(url, 0);
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  /** Pauses, or resumes with a fresh URL when the current one is about to expire. */
+  async toggle(): Promise<void> {
+    const { track } = this.state;
+    if (track === null) {
+      return;
+    }
+    if (!this.media.paused) {
+      this.wantsToPlay = false;
+      this.media.pause();
+      return;
+    }
+
+    this.wantsToPlay = true;
+    if (this.url === null || Date.parse(this.url.expiresAt) - Date.now() < REFRESH_MARGIN_MS) {
+      try {
+        const url = await this.api.invoke('player.url', { key: track.key });
+        await this.load(url, this.state.position);
+      } catch (error) {
+        this.fail(error);
+      }
+      return;
+    }
+    await this.resume();
+  }
+
+  /** Plays the next track of the queue, if any. */
+  async next(): Promise<void> {
+    const following = this.neighbour(1);
+    if (following !== null) {
+      await this.play(following, this.queue);
+    } else {
+      this.wantsToPlay = false;
+      this.update({ status: 'paused' });
+    }
+  }
+
+  /** Restarts the track, or plays the previous one when near its start. */
+  async previous(): Promise<void> {
+    const preceding = this.neighbour(-1);
+    if (this.media.currentTime > 3 || preceding === null) {
+      this.seek(0);
+      return;
+    }
+    await this.play(preceding, this.queue);
+  }
+
+  /** Moves playback to `seconds`. */
+  seek(seconds: number): void {
+    this.media.currentTime = Math.max(0, seconds);
+    this.update({ position: this.media.currentTime });
+  }
+
+  /** Sets the volume in [0, 1] and remembers it. */
+  setVolume(volume: number): void {
+    this.media.volume = Math.min(1, Math.max(0, volume));
+    localStorage.setItem('cratebox.volume', String(this.media.volume));
+    this.update({ volume: this.media.volume });
+  }
+
+  /** Releases the waveform and stops playback. */
+  destroy(): void {
+    this.media.pause();
+    this.wavesurfer.destroy();
+    this.listeners.clear();
+  }
+
+  private async load(url: PlayableUrl, startAt: number): Promise<void> {
+    const generation = ++this.loadGeneration;
+    const peaks = await this.peaksOf(url.key);
+    if (generation !== this.loadGeneration) {
+      return;
+    }
+
+    this.url = url;
+    const duration = peaks.duration ?? this.state.track?.durationSeconds ?? undefined;
+    this.update({
+      delivery: { via: url.via, fallbackReason: url.fallbackReason },
+      duration: duration ?? 0,
+    });
+    await this.wavesurfer.load(url.url, peaks.peaks, duration);
+    if (generation !== this.loadGeneration) {
+      return;
+    }
+
+    // Before metadata arrives the element keeps this as its start position, so the first Range
+    // request already asks for the bytes at `startAt`.
+    this.media.currentTime = startAt;
+    if (this.wantsToPlay) {
+      await this.resume();
+    } else {
+      this.update({ status: 'paused' });
+    }
+  }
+
+  private async resume(): Promise<void> {
+    try {
+      await this.media.play();
+    } catch (error) {
+      // A load superseded by another track rejects play(); that is not a failure to report.
+      if (!(error instanceof DOMException && error.name === 'AbortError')) {
+        this.fail(error);
+      }
+    }
+  }
+
+  private async recover(): Promise<void> {
+    const { track } = this.state;
+    const failed = this.url;
+    if (track === null || failed === null || this.recovering) {
+      return;
+    }
+
+    const now = Date.now();
+    this.recoveryTimes = this.recoveryTimes.filter((time) => now - time < RECOVERY_WINDOW_MS);
+    if (this.recoveryTimes.length >= MAX_RECOVERIES) {
+      this.fail(new Error(`${mediaErrorText(this.media.error)}; retried ${MAX_RECOVERIES} times`));
+      return;
+    }
+    this.recoveryTimes.push(now);
+
+    this.recovering = true;
+    const position = this.state.position;
+    this.update({ status: 'loading' });
+    try {
+      const url = await this.api.invoke('player.url', { key: track.key, failedUrl: failed.url });
+      await this.load(url, position);
+    } catch (error) {
+      this.fail(error);
+    } finally {
+      this.recovering = false;
+    }
+  }
+
+  private async peaksOf(key: string): Promise<{ peaks: number[][]; duration: number | null }> {
+    const cached = this.peaksCache.get(key);
+    if (cached !== undefined) {
+      return cached;
+    }
+    const stored = await this.api.invoke('library.peaks', { key }).catch(() => null);
+    const peaks =
+      stored === null
+        ? { peaks: FLAT_PEAKS, duration: null }
+        : { peaks: stored.peaks, duration: stored.durationSeconds };
+    this.peaksCache.set(key, peaks);
+    return peaks;
+  }
+
+  private neighbour(step: number): Track | null {
+    const current = this.state.track;
+    const index = this.queue.findIndex((track) => track.key === current?.key);
+    return index === -1 ? null : (this.queue[index + step] ?? null);
+  }
+
+  private fail(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    this.update({
+      status: 'error',
+      error: `Cannot play ${this.state.track?.title ?? 'this track'}: ${message}`,
+    });
+  }
+
+  private update(change: Partial<PlayerState>): void {
+    this.state = { ...this.state, ...change };
+    for (const listener of this.listeners) {
+      listener(this.state);
+    }
+  }
+}
+
+function mediaErrorText(error: MediaError | null): string {
+  switch (error?.code) {
+    case MediaError.MEDIA_ERR_NETWORK:
+      return 'the audio could not be downloaded';
+    case MediaError.MEDIA_ERR_DECODE:
+      return 'the audio could not be decoded';
+    case MediaError.MEDIA_ERR_SRC_NOT_SUPPORTED:
+      return 'the audio format is not supported or the URL was refused';
+    default:
+      return 'playback stopped with an unknown media error';
+  }
+}

@@ -1,0 +1,47 @@
+import { useEffect, useRef, useState } from 'react';
+import type { RefObject } from 'react';
+
+import { useShell } from '../../api/shell-context';
+import { PlayerController } from './player-controller';
+import type { PlayerState } from './player-controller';
+
+const IDLE: PlayerState = {
+  track: null,
+  status: 'idle',
+  error: null,
+  delivery: null,
+  position: 0,
+  duration: 0,
+  volume: 0.8,
+};
+
+/** Creates the player controller once its media element and waveform container are mounted. */
+export function usePlayer(): {
+  state: PlayerState;
+  controller: PlayerController | null;
+  audioRef: RefObject<HTMLAudioElement | null>;
+  waveformRef: RefObject<HTMLDivElement | null>;
+} {
+  const { api } = useShell();
+  const audioRef = useRef<HTMLAudioElement | null>(null);
+  const waveformRef = useRef<HTMLDivElement | null>(null);
+  const [controller, setController] = useState<PlayerController | null>(null);
+  const [state, setState] = useState<PlayerState>(IDLE);
+
+  useEffect(() => {
+    const audio = audioRef.current;
+    const waveform = waveformRef.current;
+    if (audio === null || waveform === null) {
+      return;
+    }
+    const created = new PlayerController(api, audio, waveform);
+    const unsubscribe = created.subscribe(setState);
+    setController(created);
+    return () => {
+      unsubscribe();
+      created.destroy();
+    };
+  }, [api]);
+
+  return { state, controller, audioRef, waveformRef };
+}

@@ -1,0 +1,143 @@
+import type { ReactElement } from 'react';
+
+import type { MigrationReport, UploadJobView } from '../../../../shared/uploads';
+import { formatBytes, formatDuration } from '../../ui/format';
+import type { UploadsState } from './use-uploads';
+
+const STATE_LABELS: Record<UploadJobView['state'], string> = {
+  queued: 'Queued',
+  preparing: 'Reading',
+  uploading: 'Uploading',
+  paused: 'Paused',
+  verifying: 'Verifying',
+  done: 'Uploaded',
+  skipped: 'Skipped',
+  failed: 'Failed',
+  cancelled: 'Cancelled',
+};
+
+/** The upload queue: totals, one row per file with its progress and actions, and the last report. */
+export function TransfersPanel({ uploads }: { uploads: UploadsState }): ReactElement {
+  const { jobs, totals, staging, error, report } = uploads;
+  const ordered = [...jobs].reverse();
+  return (
+    <section className="transfers" aria-label="Transfers">
+      <header className="section-header">
+        <h2>Transfers</h2>
+        {totals !== null && totals.files > 0 && (
+          <span className="muted" data-testid="transfer-totals">
+            {totals.done} uploaded · {totals.skipped} skipped · {totals.failed} failed
+            {totals.active > 0 &&
+              ` · ${formatBytes(totals.bytesSent)} of ${formatBytes(totals.bytesTotal)}, ${formatBytes(totals.bytesPerSecond)}/s, ${formatDuration(totals.secondsLeft)} left`}
+          </span>
+        )}
+        <button type="button" onClick={uploads.clearFinished} disabled={jobs.length === 0}>
+          Clear finished
+        </button>
+      </header>
+      {staging !== null && (
+        <p className="muted" role="status">
+          Reading files: {staging.filesDone} of {staging.filesTotal}
+        </p>
+      )}
+      {error !== null && (
+        <p className="error" role="alert" data-testid="upload-error">
+          {error}
+        </p>
+      )}
+      <ul className="jobs">
+        {ordered.map((job) => (
+          <JobRow key={job.id} job={job} act={uploads.act} />
+        ))}
+      </ul>
+      {report !== null && <ReportSummary report={report} />}
+    </section>
+  );
+}
+
+function JobRow({ job, act }: { job: UploadJobView; act: UploadsState['act'] }): ReactElement {
+  const fraction = job.bytesTotal > 0 ? job.bytesSent / job.bytesTotal : 0;
+  const active =
+    job.state === 'uploading' ||
+    job.state === 'preparing' ||
+    job.state === 'verifying' ||
+    job.state === 'queued';
+  return (
+    <li
+      className={`job state-${job.state}`}
+      data-testid="upload-job"
+      data-name={job.name}
+      data-state={job.state}
+    >
+      <div className="job-line">
+        <span className="job-name" title={job.key ?? job.name}>
+          {job.name}
+        </span>
+        <span className="job-state">{STATE_LABELS[job.state]}</span>
+        {active && job.state !== 'queued' && (
+          <button type="button" onClick={() => act('pause', job.id)}>
+            Pause
+          </button>
+        )}
+        {job.state === 'paused' && (
+          <button type="button" onClick={() => act('resume', job.id)}>
+            Resume
+          </button>
+        )}
+        {(active || job.state === 'paused') && (
+          <button type="button" onClick={() => act('cancel', job.id)}>
+            Cancel
+          </button>
+        )}
+        {(job.state === 'failed' || job.state === 'cancelled') && (
+          <button type="button" onClick={() => act('retry', job.id)}>
+            Retry
+          </button>
+        )}
+      </div>
+      {(active || job.state === 'paused') && (
+        <div className="job-progress">
+          <progress max={1} value={fraction} aria-label={`${job.name} progress`} />
+          <span className="muted small">
+            {formatBytes(job.bytesSent)} / {formatBytes(job.bytesTotal)}
+            {job.bytesPerSecond > 0 &&
+              ` · ${formatBytes(job.bytesPerSecond)}/s · ${formatDuration(job.secondsLeft)} left`}
+          </span>
+        </div>
+      )}
+      {job.message !== null && (
+        <p
+          className={job.state === 'failed' ? 'error small' : 'muted small'}
+          data-testid="upload-message"
+        >
+          {job.message}
+        </p>
+      )}
+    </li>
+  );
+}
+
+function ReportSummary({ report }: { report: MigrationReport }): ReactElement {
+  const { summary } = report;
+  return (
+    <details className="report" data-testid="last-report">
+      <summary>
+        Last {report.origin === 'cli' ? 'migration' : 'upload batch'}
+        {report.root !== null && ` of ${report.root}`}: {summary.uploaded} uploaded,{' '}
+        {summary.unchanged} unchanged, {summary.skippedNotAudio} not audio, {summary.skippedOther}{' '}
+        other skips, {summary.failed} failed
+        {report.dryRun && ' (dry run)'}
+      </summary>
+      <ul>
+        {report.entries
+          .filter((entry) => entry.outcome !== 'uploaded')
+          .map((entry) => (
+            <li key={entry.path}>
+              <code>{entry.path}</code>: {entry.outcome}
+              {entry.message !== null && ` — ${entry.message}`}
+            </li>
+          ))}
+      </ul>
+    </details>
+  );
+}

@@ -1,0 +1,123 @@
+import { useCallback, useEffect, useState } from 'react';
+
+import type {
+  MigrationReport,
+  UploadJobView,
+  UploadProgress,
+  UploadTotals,
+} from '../../../../shared/uploads';
+import type { BrowserFile } from './collect-files';
+import { filesOfEntries } from './collect-files';
+import type { StagingProgress } from './submit-files';
+import { submitBrowserFiles } from './submit-files';
+import { useShell } from '../../api/shell-context';
+
+/** Upload queue state and actions for the UI. */
+export interface UploadsState {
+  jobs: UploadJobView[];
+  totals: UploadTotals | null;
+  report: MigrationReport | null;
+  staging: StagingProgress | null;
+  /** Why the last submission failed, if it did. */
+  error: string | null;
+  submitEntries: (entries: FileSystemEntry[], topLevelFiles: File[]) => void;
+  submitBrowserFiles: (files: BrowserFile[]) => void;
+  pickNative: (folders: boolean) => void;
+  act: (action: 'pause' | 'resume' | 'cancel' | 'retry', id: string) => void;
+  clearFinished: () => void;
+}
+
+/** Mirrors the main process's upload queue and submits dropped or picked files to it. */
+export function useUploads(): UploadsState {
+  const shell = useShell();
+  const { api } = shell;
+  const [jobs, setJobs] = useState<UploadJobView[]>([]);
+  const [totals, setTotals] = useState<UploadTotals | null>(null);
+  const [report, setReport] = useState<MigrationReport | null>(null);
+  const [staging, setStaging] = useState<StagingProgress | null>(null);
+  const [error, setError] = useState<string | null>(null);
+
+  const loadReport = useCallback(() => {
+    api.invoke('uploads.lastReport', {}).then(setReport, () => undefined);
+  }, [api]);
+
+  useEffect(() => {
+    api.invoke('uploads.list', {}).then(
+      (snapshot) => {
+        setJobs(snapshot.jobs);
+        setTotals(snapshot.totals);
+      },
+      (failure: Error) => setError(failure.message),
+    );
+    loadReport();
+    return api.on('uploads.progress', (progress: UploadProgress) => {
+      setJobs((current) => mergeJobs(current, progress));
+      setTotals(progress.totals);
+      if (progress.totals.active === 0) {
+        loadReport();
+      }
+    });
+  }, [api, loadReport]);
+
+  const run = useCallback((work: Promise<unknown>) => {
+    setError(null);
+    work.catch((failure: Error) => setError(failure.message)).finally(() => setStaging(null));
+  }, []);
+
+  const sendBrowserFiles = useCallback(
+    (files: BrowserFile[]) => {
+      if (files.length === 0) {
+        setError('Nothing to upload: the drop held no files.');
+        return;
+      }
+      setStaging({ filesDone: 0, filesTotal: files.length });
+      run(submitBrowserFiles(api, files, setStaging));
+    },
+    [api, run],
+  );
+
+  return {
+    jobs,
+    totals,
+    report,
+    staging,
+    error,
+    submitEntries(entries, topLevelFiles) {
+      if (shell.kind === 'electron') {
+        // The main process walks dropped folders itself, from their real paths.
+        const sources = topLevelFiles.map((file) => ({ path: shell.bridge.pathForFile(file) }));
+        run(api.invoke('uploads.add', { sources }));
+        return;
+      }
+      run(filesOfEntries(entries).then(sendBrowserFiles));
+    },
+    submitBrowserFiles: sendBrowserFiles,
+    pickNative(folders) {
+      run(api.invoke('uploads.pick', { folders }));
+    },
+    act(action, id) {
+      run(api.invoke(`uploads.${action}`, { id }));
+    },
+    clearFinished() {
+      run(
+        api.invoke('uploads.clearFinished', {}).then((snapshot) => {
+          setJobs(snapshot.jobs);
+          setTotals(snapshot.totals);
+        }),
+      );
+    },
+  };
+}
+
+function mergeJobs(current: UploadJobView[], progress: UploadProgress): UploadJobView[] {
+  const removed = new Set(progress.removedIds);
+  const changed = new Map(progress.jobs.map((job) => [job.id, job]));
+  const merged = current
+    .filter((job) => !removed.has(job.id))
+    .map((job) => {
+      const update = changed.get(job.id);
+      changed.delete(job.id);
+      return update ?? job;
+    });
+  return [...merged, ...changed.values()];
+}
