@@ -1,0 +1,87 @@
+import { GetObjectCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+
+import type { Clock } from './clock';
+
+/** Presigns a GET of `key` in `bucket`, dated by the corrected clock, valid for `lifetimeSeconds`. */
+export async function presignObjectUrl(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  lifetimeSeconds: number,
+  clock: Clock,
+): Promise<string> {
+  const command = new GetObjectCommand({ Bucket: bucket, Key: key });
+  return getSignedUrl(s3, command, {
+    expiresIn: lifetimeSeconds,
+    signingDate: new Date(clock.now()),
+  });
+}
+
+/**
+ * Sends a HEAD on the bucket and teaches the clock from the `Date` header of the response, be it
+ * a success or an error (an S3 error reply carries the server's date too). Returns whether a
+ * `Date` header was read.
+ */
+export async function syncClockWithBucket(
+  s3: S3Client,
+  bucket: string,
+  clock: Clock,
+): Promise<boolean> {
+  const command = new HeadBucketCommand({ Bucket: bucket });
+  let dateHeader: string | undefined;
+  let receivedAt = 0;
+
+  // Placed after the deserializer in its step, this sees every attempt's raw HTTP response
+  // before the SDK turns it into output or an error.
+  command.middlewareStack.add(
+    (next) => async (args) => {
+      const result = await next(args);
+      const header = readDateHeader(result.response);
+      if (header !== undefined) {
+        dateHeader = header;
+        receivedAt = clock.local();
+      }
+      return result;
+    },
+    { step: 'deserialize', name: 'crateboxReadServerDate', priority: 'low' },
+  );
+
+  try {
+    await s3.send(command);
+  } catch (error) {
+    // An S3 error reply (403, 404) still dated the response; only a failed request did not.
+    if (dateHeader === undefined) {
+      throw error;
+    }
+  }
+
+  if (dateHeader === undefined) {
+    return false;
+  }
+  clock.observeServerDate(dateHeader, receivedAt, 's3');
+  return true;
+}
+
+function readDateHeader(response: unknown): string | undefined {
+  if (typeof response !== 'object' || response === null || !('headers' in response)) {
+    return undefined;
+  }
+  const headers = response.headers as Record<string, string | undefined>;
+  return headers.date ?? headers.Date;
+}
+
+/** Reads the expiry of an S3 presigned URL from `X-Amz-Date` and `X-Amz-Expires`, in epoch ms. */
+export function presignedUrlExpiry(url: URL): number | null {
+  const date = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(
+    url.searchParams.get('X-Amz-Date') ?? '',
+  );
+  const lifetime = url.searchParams.get('X-Amz-Expires');
+  if (date === null || lifetime === null || !/^\d+$/.test(lifetime)) {
+    return null;
+  }
+  const [, year, month, day, hour, minute, second] = date.map(Number);
+  const signedAt = Date.UTC(year ?? 0, (month ?? 1) - 1, day, hour, minute, second);
+  return signedAt + Number(lifetime) * 1000;
+}
