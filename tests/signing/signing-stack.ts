@@ -70,12 +70,14 @@ export interface HarnessOptions {
   config?: Partial<SignerConfig>;
   cloudfront?: Partial<NonNullable<SignerConfig['cloudfront']>> | null;
   clock?: Clock;
+  /** Logger shared with a clock the test built; a new one when absent. */
+  logs?: MemoryLogger;
   deps?: Partial<Omit<SignerDeps, 'config' | 'clock' | 'logger'>>;
 }
 
 /** Builds a signer that signs CloudFront URLs for the stack's edge with the primary key pair. */
 export function createHarness(stack: SigningStack, options: HarnessOptions = {}): SignerHarness {
-  const logs = createMemoryLogger();
+  const logs = options.logs ?? createMemoryLogger();
   const clock = options.clock ?? createClock({ logger: logs.logger });
   const cloudfront =
     options.cloudfront === null
