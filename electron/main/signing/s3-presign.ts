@@ -4,19 +4,16 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 
 import type { Clock } from './clock';
 
-/** Presigns a GET of `key` in `bucket`, dated by the corrected clock, valid for `lifetimeSeconds`. */
+/** Presigns a GET of `key` in `bucket`, signed at `signingDate` and valid for `lifetimeSeconds`. */
 export async function presignObjectUrl(
   s3: S3Client,
   bucket: string,
   key: string,
   lifetimeSeconds: number,
-  clock: Clock,
+  signingDate: Date,
 ): Promise<string> {
   const command = new GetObjectCommand({ Bucket: bucket, Key: key });
-  return getSignedUrl(s3, command, {
-    expiresIn: lifetimeSeconds,
-    signingDate: new Date(clock.now()),
-  });
+  return getSignedUrl(s3, command, { expiresIn: lifetimeSeconds, signingDate });
 }
 
 /**
