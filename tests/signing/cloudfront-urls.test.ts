@@ -182,3 +182,52 @@ describe('key rotation', () => {
     expect(response.body.toString()).toContain('<Code>InvalidKey</Code>');
   });
 });
+
+describe('signer input and logs', () => {
+  it('rejects keys that cannot name a track', async () => {
+    const { signer } = createHarness(stack);
+
+    await expect(signer.urlFor('music/a.mp3')).rejects.toMatchObject({ name: 'KeyOutsideTracks' });
+    await expect(signer.urlFor('tracks/../secret')).rejects.toMatchObject({
+      name: 'InvalidRequest',
+    });
+    await expect(signer.urlFor('tracks/folder/')).rejects.toMatchObject({ name: 'InvalidRequest' });
+    await expect(signer.urlFor('tracks/\ud800.mp3')).rejects.toMatchObject({
+      name: 'InvalidRequest',
+      message: 'key "tracks/\ud800.mp3" is not valid Unicode',
+    });
+  });
+
+  it('logs the expiry at debug without the signed URL', async () => {
+    const { signer, logs } = createHarness(stack, {
+      cloudfront: { policy: 'custom', ipRange: '127.0.0.0/8' },
+      config: { urlLifetimeSeconds: 1800 },
+    });
+
+    const playable = await signer.urlFor(KEY);
+    const debug = logs.at(20).find((line) => line.msg === 'signed CloudFront URL');
+    expect(debug?.key).toBe(KEY);
+    expect(debug?.expiresInSeconds).toBe(1800);
+
+    const text = logs.text();
+    const url = new URL(playable.url);
+    for (const secret of [
+      url.searchParams.get('Signature'),
+      url.searchParams.get('Policy'),
+      playable.url,
+    ]) {
+      expect(secret).not.toBeNull();
+      expect(text).not.toContain(secret);
+    }
+  });
+
+  it('failed URL that works again gets a fresh CloudFront URL', async () => {
+    const { signer, logs } = createHarness(stack);
+
+    const first = await signer.urlFor(KEY);
+    const fresh = await signer.urlFor(KEY, { failedUrl: first.url });
+    expect(fresh.via).toBe('cloudfront');
+    expect(fresh.fallbackReason).toBeNull();
+    expect(logs.at(40)).toHaveLength(0);
+  });
+});

@@ -34,7 +34,7 @@ export function loadPrivateKey(id: string, privateKeyPem: string): KeyPairLoad {
   if (privateKey.asymmetricKeyType !== 'rsa') {
     return {
       ok: false,
-      problem: `the private key of CloudFront key pair ${id} is a ${privateKey.asymmetricKeyType ?? 'unknown'} key; CloudFront signed URLs need an RSA key`,
+      problem: `the private key of CloudFront key pair ${id} has key type ${privateKey.asymmetricKeyType ?? 'unknown'}; CloudFront signed URLs need an RSA key`,
     };
   }
 
