@@ -87,7 +87,7 @@ describe('clock skew', () => {
 
   // moto_server serves presigned URLs without checking their date, so these two tests compare
   // the URL's signing time with the server's Date header instead of expecting a 403.
-  it('corrected clock dates S3 URLs on the server time', async () => {
+  it('corrected clock dates S3 URLs', async () => {
     const { signer } = laggingSigner({ learn: true, syncClockOnFirstUse: true, cloudfront: false });
 
     const playable = await signer.urlFor(KEY);

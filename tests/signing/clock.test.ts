@@ -12,7 +12,7 @@ function clockAt(localTime: number, options: { learn?: boolean } = {}) {
 }
 
 describe('clock', () => {
-  it('learns the offset of a server an hour ahead', () => {
+  it('learns an hour-ahead server', () => {
     const { clock, logs } = clockAt(LOCAL);
 
     clock.observeServerDate(new Date(LOCAL + 3_600_000).toUTCString(), LOCAL, 's3');

@@ -14,7 +14,7 @@ import { generateTestKeyPair } from '../support/key-pairs';
 const keyPair = generateTestKeyPair('KURLTEST');
 
 describe('CloudFront URL building', () => {
-  it('origin defaults to https and keeps an explicit scheme', () => {
+  it('origin defaults to https', () => {
     expect(cloudFrontOrigin('d111111abcdef8.cloudfront.net')).toBe(
       'https://d111111abcdef8.cloudfront.net',
     );
@@ -36,7 +36,7 @@ describe('CloudFront URL building', () => {
     expect(encodeKeyPath('tracks/Cafe\u0301')).toBe('tracks/Cafe%CC%81');
   });
 
-  it('signer and URL parser leave the encoded URL unchanged', () => {
+  it('encoded URL survives signer and parser', () => {
     const keys = [
       'tracks/%20literal.mp3',
       'tracks/(x) [y] {z}.mp3',

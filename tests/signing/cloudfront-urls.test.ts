@@ -44,7 +44,7 @@ describe('CloudFront signed URLs', () => {
     expect(response.body.equals(CONTENT.subarray(0, 100))).toBe(true);
   });
 
-  it('custom policy reports expiry as the lifetime on the corrected clock', async () => {
+  it('custom policy expiry equals lifetime', async () => {
     const { signer, clock } = createHarness(stack, {
       cloudfront: { policy: 'custom' },
       config: { urlLifetimeSeconds: 900 },
@@ -139,7 +139,7 @@ describe('CloudFront signed URLs', () => {
 });
 
 describe('key rotation', () => {
-  it('switches the active key without a restart and old URLs keep working', async () => {
+  it('key switch keeps old URLs valid', async () => {
     stack.edge.trustKey(stack.secondary.id, stack.secondary.publicKeyPem);
     const { signer, config } = createHarness(stack, {
       cloudfront: {
@@ -168,7 +168,7 @@ describe('key rotation', () => {
     stack.edge.distrustKey(stack.secondary.id);
   });
 
-  it('edge without the new public key rejects it as unknown', async () => {
+  it('untrusted new key is unknown', async () => {
     const { signer } = createHarness(stack, {
       cloudfront: {
         keyPairs: [{ id: stack.secondary.id, privateKeyPem: stack.secondary.privateKeyPem }],
@@ -198,7 +198,7 @@ describe('signer input and logs', () => {
     });
   });
 
-  it('logs the expiry at debug without the signed URL', async () => {
+  it('debug log has expiry, no URL', async () => {
     const { signer, logs } = createHarness(stack, {
       cloudfront: { policy: 'custom', ipRange: '127.0.0.0/8' },
       config: { urlLifetimeSeconds: 1800 },
@@ -221,7 +221,7 @@ describe('signer input and logs', () => {
     }
   });
 
-  it('failed URL that works again gets a fresh CloudFront URL', async () => {
+  it('working failed URL is re-signed', async () => {
     const { signer, logs } = createHarness(stack);
 
     const first = await signer.urlFor(KEY);

@@ -1,3 +1,8 @@
+import { once } from 'node:events';
+import { createServer } from 'node:net';
+import type { AddressInfo, Server, Socket } from 'node:net';
+
+import { S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { createClock } from '../../electron/main/signing/clock';
@@ -37,6 +42,28 @@ function steppedClock(logs: MemoryLogger): {
   };
 }
 
+/** Starts a TCP server on 127.0.0.1 that accepts connections and never replies. */
+async function startSilentServer(): Promise<{ origin: string; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  return {
+    origin: `http://127.0.0.1:${port}`,
+    async close() {
+      for (const socket of sockets) {
+        socket.destroy();
+      }
+      server.close();
+      await once(server, 'close');
+    },
+  };
+}
+
 /** Checks that no log line carries signing material or a signed URL. */
 function expectNoSecrets(logs: MemoryLogger, urls: string[]): void {
   const text = logs.text();
@@ -60,7 +87,7 @@ function expectNoSecrets(logs: MemoryLogger, urls: string[]): void {
 }
 
 describe('S3 fallback', () => {
-  it('uses S3 without a reason when CloudFront is not configured', async () => {
+  it('no CloudFront means S3 without reason', async () => {
     const { signer } = createHarness(stack, { cloudfront: null });
 
     const playable = await signer.urlFor(KEY);
@@ -100,7 +127,7 @@ describe('S3 fallback', () => {
     }
   });
 
-  it('403 from an untrusted key falls back to S3 for a cool-down', async () => {
+  it('untrusted key 403 starts S3 cool-down', async () => {
     const logs = createMemoryLogger();
     const { clock, advance } = steppedClock(logs);
     const { signer } = createHarness(stack, {
@@ -156,7 +183,7 @@ describe('S3 fallback', () => {
     expectNoSecrets(logs, [broken.url]);
   });
 
-  it('invalid private key falls back to S3 and logs one error', async () => {
+  it('invalid private key uses S3', async () => {
     const { signer, logs } = createHarness(stack, {
       cloudfront: {
         keyPairs: [
@@ -183,7 +210,7 @@ describe('S3 fallback', () => {
     expectNoSecrets(logs, [first.url]);
   });
 
-  it('short RSA key falls back to S3 with the reason', async () => {
+  it('short RSA key uses S3', async () => {
     const { generateKeyPairSync } = await import('node:crypto');
     const { privateKey } = generateKeyPairSync('rsa', {
       modulusLength: 1024,
@@ -199,7 +226,7 @@ describe('S3 fallback', () => {
     expect(playable.fallbackReason).toContain('has 1024 bits');
   });
 
-  it('active key id missing from the key pairs falls back to S3', async () => {
+  it('unknown active key id uses S3', async () => {
     const { signer } = createHarness(stack, { cloudfront: { activeKeyPairId: 'KUNKNOWN' } });
 
     const playable = await signer.urlFor(KEY);
@@ -277,5 +304,56 @@ describe('S3 fallback', () => {
     expect(fresh.via).toBe('cloudfront');
     expect(stack.edge.requests.length).toBe(requestsBefore);
     expect(logs.at(WARN)).toHaveLength(1);
+  });
+
+  it('silent CloudFront times out to S3', async () => {
+    const silent = await startSilentServer();
+    try {
+      const { signer } = createHarness(stack, {
+        cloudfront: { domain: silent.origin },
+        deps: { probeTimeoutMs: 200 },
+      });
+
+      const playable = await signer.urlFor(KEY);
+      const fallback = await signer.urlFor(KEY, { failedUrl: playable.url });
+      expect(fallback.via).toBe('s3');
+      expect(fallback.fallbackReason).toBe(
+        'CloudFront could not be reached (timed out); playing from S3',
+      );
+    } finally {
+      await silent.close();
+    }
+  });
+
+  it('silent S3 leaves the clock uncorrected', async () => {
+    const silent = await startSilentServer();
+    const s3 = new S3Client({
+      endpoint: silent.origin,
+      region: 'us-east-1',
+      forcePathStyle: true,
+      maxAttempts: 1,
+      credentials: {
+        accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+        secretAccessKey: 'test-secret-key-for-presigning',
+      },
+    });
+    try {
+      const { signer, logs, clock } = createHarness(stack, {
+        cloudfront: null,
+        deps: { s3, probeTimeoutMs: 200 },
+      });
+
+      const playable = await signer.urlFor(KEY);
+      expect(playable.via).toBe('s3');
+      expect(clock.offsetMs()).toBe(0);
+      const warnings = logs.at(WARN);
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0]?.msg).toBe(
+        'could not read the S3 server time; signing with the local clock',
+      );
+    } finally {
+      s3.destroy();
+      await silent.close();
+    }
   });
 });

@@ -79,7 +79,7 @@ describe('URL cache', () => {
     expect(second).toBe(first);
   });
 
-  it('signs anew when less than the margin is left', async () => {
+  it('signs anew inside the margin', async () => {
     const { signer, advanceSeconds } = manualSigner({ lifetimeSeconds: 3600 });
 
     const first = await signer.urlFor(KEY);

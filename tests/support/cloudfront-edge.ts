@@ -14,7 +14,7 @@ import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { checkSignedRequest } from './cloudfront-policy';
 import type { AccessDecision } from './cloudfront-policy';
 
-/** One request the edge answered. */
+/** One request the edge handled, with the status it returned. */
 export interface EdgeRequest {
   method: string;
   /** Request target as received, signing parameters included. */
@@ -44,7 +44,7 @@ export interface CloudFrontEdge {
   distrustKey(id: string): void;
   /** Adds this many milliseconds to the edge clock. */
   setClockOffset(ms: number): void;
-  /** Answers every allowed request with this status instead of proxying; null restores proxying. */
+  /** Returns this status for every allowed request instead of proxying; null restores proxying. */
   setOriginFault(status: number | null): void;
   close(): Promise<void>;
 }

@@ -35,9 +35,10 @@ export interface SignedRequest {
 const SIGNING_PARAMETERS = new Set(['Expires', 'Policy', 'Signature', 'Key-Pair-Id']);
 
 /**
- * Checks a request the way CloudFront checks signed URLs: the signature over the canned policy
- * rebuilt from the request URL, or over the custom policy it carries; then expiry, start time,
- * resource (with `*` and `?` wildcards) and source IP against the edge clock and the connection.
+ * Checks a request the way CloudFront checks signed URLs. The signature must cover the canned
+ * policy rebuilt from the request URL, or the custom policy the URL carries. Then expiry, start
+ * time, resource (`*` and `?` wildcards) and source IP are checked against the edge clock and
+ * the connection.
  */
 export function checkSignedRequest(request: SignedRequest): AccessDecision {
   const queryStart = request.rawUrl.indexOf('?');

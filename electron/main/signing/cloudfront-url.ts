@@ -25,9 +25,9 @@ export function cloudFrontOrigin(domain: string): string {
 
 /**
  * Percent-encodes each `/`-separated segment of an object key with `encodeURIComponent`.
- * The result is stable under the URL parsers of browsers and Node (they re-encode nothing in it)
- * and under the path encoding that `@aws-sdk/cloudfront-signer` 3.1166 applies (it decodes and
- * re-encodes each segment), so the URL on the wire is the resource that was signed.
+ * The URL parsers of browsers and Node re-encode nothing in the result. The path encoding of
+ * `@aws-sdk/cloudfront-signer` 3.1166 (decode, then `encodeURIComponent`, per segment) leaves it
+ * unchanged too, so the URL on the wire is the resource that was signed.
  */
 export function encodeKeyPath(key: string): string {
   return key.split('/').map(encodeURIComponent).join('/');

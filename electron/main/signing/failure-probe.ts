@@ -2,7 +2,7 @@ import { STATUS_CODES } from 'node:http';
 
 import type { Clock } from './clock';
 
-/** What one ranged request to a URL that failed in the player found out. */
+/** Classified result of one ranged request to a URL that failed in the player. */
 export type ProbeOutcome =
   | { kind: 'ok'; status: number }
   | { kind: 'expired'; status: number }

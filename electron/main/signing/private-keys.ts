@@ -11,7 +11,7 @@ export interface LoadedKeyPair {
   privateKeyPem: string;
 }
 
-/** Result of {@link loadActiveKeyPair}: the usable key pair, or why there is none. */
+/** Result of loading a key pair: the usable key pair, or why there is none. */
 export type KeyPairLoad = { ok: true; keyPair: LoadedKeyPair } | { ok: false; problem: string };
 
 /**
@@ -50,8 +50,8 @@ export function loadPrivateKey(id: string, privateKeyPem: string): KeyPairLoad {
 
 /**
  * Validates configured key pairs and picks the active one. Parsed keys are cached by id and PEM
- * text, so each key is checked once although the configuration is read on every call, and
- * `onInvalid` hears about each invalid key once.
+ * text, so each key is checked once although the configuration is read on every call.
+ * `onInvalid` is called once for each invalid key.
  */
 export class KeyPairLoader {
   private readonly loaded = new Map<string, { pem: string; load: KeyPairLoad }>();

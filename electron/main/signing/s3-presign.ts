@@ -17,20 +17,21 @@ export async function presignObjectUrl(
 }
 
 /**
- * Sends a HEAD on the bucket and teaches the clock from the `Date` header of the response, be it
- * a success or an error (an S3 error reply carries the server's date too). Returns whether a
- * `Date` header was read.
+ * Sends a HEAD on the bucket and passes the `Date` header of the response to the clock. Error
+ * replies (403, 404) count too, because S3 dates them as well. Returns whether a `Date` header
+ * was read, and throws when no response arrived within `timeoutMs`.
  */
 export async function syncClockWithBucket(
   s3: S3Client,
   bucket: string,
   clock: Clock,
+  timeoutMs: number,
 ): Promise<boolean> {
   const command = new HeadBucketCommand({ Bucket: bucket });
   let dateHeader: string | undefined;
   let receivedAt = 0;
 
-  // Placed after the deserializer in its step, this sees every attempt's raw HTTP response
+  // Placed after the deserializer in its step, this reads every attempt's raw HTTP response
   // before the SDK turns it into output or an error.
   command.middlewareStack.add(
     (next) => async (args) => {
@@ -46,7 +47,7 @@ export async function syncClockWithBucket(
   );
 
   try {
-    await s3.send(command);
+    await s3.send(command, { abortSignal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
     // An S3 error reply (403, 404) still dated the response; only a failed request did not.
     if (dateHeader === undefined) {

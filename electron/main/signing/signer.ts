@@ -28,6 +28,7 @@ export interface SignerDeps {
   cacheEntries?: number;
   /** How long a track keeps playing from S3 after CloudFront failed it; 5 minutes when absent. */
   fallbackCooldownMs?: number;
+  /** Time limit of a probe or of the HEAD that reads the server time; 10 s when absent. */
   probeTimeoutMs?: number;
   /** Whether the first call sends a HEAD on the bucket to learn the server time; true when absent. */
   syncClockOnFirstUse?: boolean;
@@ -42,9 +43,10 @@ export interface UrlRequestOptions {
 /** Issues playable URLs for track keys: CloudFront signed URLs first, S3 presigned URLs as fallback. */
 export interface Signer {
   /**
-   * Returns a URL for `key`, reusing a cached one while enough of its lifetime is left. With
-   * `failedUrl`, probes that URL first: expired or working means a fresh URL on the same path;
-   * a CloudFront 403, 404, 5xx or network error means S3 for the fallback cool-down.
+   * Returns a URL for `key`, reusing a cached one while enough of its lifetime is left.
+   * With `failedUrl`, probes that URL first. When it expired or works again, the result is a
+   * fresh URL on the same path. After a CloudFront 403, 404, 5xx or network error, the track
+   * plays from S3 for the fallback cool-down.
    * Throws a CrateboxError: `InvalidRequest` or `KeyOutsideTracks` for a bad key, `NotFound`
    * when S3 has no such object, `StorageUnavailable` or `SigningFailed` when S3 fails.
    */
@@ -81,7 +83,7 @@ export function createSigner(deps: SignerDeps): Signer {
   async function syncClock(): Promise<void> {
     const bucket = deps.config().bucket;
     try {
-      await syncClockWithBucket(s3, bucket, clock);
+      await syncClockWithBucket(s3, bucket, clock, probeTimeoutMs);
     } catch (error) {
       logger.warn(
         { bucket, error: errorMessage(error) },
