@@ -1,0 +1,20 @@
+/** Delivery settings the signer reads on every call, so changes apply without a restart. */
+export interface SignerConfig {
+  bucket: string;
+  urlLifetimeSeconds: number;
+  cloudfront: CloudFrontConfig | null;
+}
+
+/** CloudFront part of {@link SignerConfig}. */
+export interface CloudFrontConfig {
+  /** Host name (https), or an origin with an explicit `http://` or `https://` scheme. */
+  domain: string;
+  /** Active and optional next key pair, as PEM text. */
+  keyPairs: { id: string; privateKeyPem: string }[];
+  activeKeyPairId: string;
+  policy: 'canned' | 'custom';
+  /** Custom policy resource such as `https://DOMAIN/tracks/*`; null signs the track URL. */
+  resource: string | null;
+  /** Custom policy source IP range (IPv4 CIDR); null for none. */
+  ipRange: string | null;
+}
