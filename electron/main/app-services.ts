@@ -14,8 +14,8 @@ import type { EncryptSecret } from './settings/apply-settings-update';
 import { resolveAppConfig, toPublicSettings } from './settings/app-config';
 import type { AppConfig, DecryptSecret } from './settings/app-config';
 import type { SettingsStore } from './settings/stored-settings';
-import { createSigner } from './signing/signer';
-import type { Signer } from './signing/signer';
+import { createClock, createSigner } from './signing';
+import type { Signer } from './signing';
 import { openEmbeddedStore } from './storage/embedded-store';
 import type { EmbeddedStore } from './storage/embedded-store';
 import { createS3Client } from './storage/s3-client';
@@ -172,8 +172,8 @@ async function openSession(
     library,
     signer: createSigner({
       s3,
-      bucket: target.bucket,
-      config: () => session.config.delivery,
+      config: () => ({ bucket: target.bucket, ...session.config.delivery }),
+      clock: createClock({ logger }),
       logger,
     }),
     engine: createUploadEngine({

@@ -1,6 +1,8 @@
 import { createPrivateKey } from 'node:crypto';
 import type { KeyObject } from 'node:crypto';
 
+import type { ConfiguredKeyPair } from './signer-config';
+
 /** Minimum RSA modulus length accepted for CloudFront signing keys, in bits. */
 export const MIN_RSA_KEY_BITS = 2048;
 
@@ -59,13 +61,13 @@ export class KeyPairLoader {
   constructor(private readonly onInvalid: (id: string, problem: string) => void) {}
 
   /** Validates every key pair and returns the active one or the reason it cannot be used. */
-  loadActive(
-    keyPairs: { id: string; privateKeyPem: string }[],
-    activeKeyPairId: string,
-  ): KeyPairLoad {
+  loadActive(keyPairs: ConfiguredKeyPair[], activeKeyPairId: string): KeyPairLoad {
     let active: KeyPairLoad | null = null;
     for (const keyPair of keyPairs) {
-      const load = this.load(keyPair.id, keyPair.privateKeyPem);
+      const load =
+        keyPair.privateKeyPem === null
+          ? this.unreadable(keyPair)
+          : this.load(keyPair.id, keyPair.privateKeyPem);
       if (keyPair.id === activeKeyPairId) {
         active = load;
       }
@@ -81,13 +83,23 @@ export class KeyPairLoader {
     return active;
   }
 
+  private unreadable(keyPair: ConfiguredKeyPair): KeyPairLoad {
+    const problem =
+      keyPair.loadError ?? `no private key is configured for CloudFront key pair ${keyPair.id}`;
+    return this.cached(keyPair.id, '', () => ({ ok: false, problem }));
+  }
+
   private load(id: string, pem: string): KeyPairLoad {
-    const cached = this.loaded.get(id);
-    if (cached !== undefined && cached.pem === pem) {
-      return cached.load;
+    return this.cached(id, pem, () => loadPrivateKey(id, pem));
+  }
+
+  private cached(id: string, pem: string, check: () => KeyPairLoad): KeyPairLoad {
+    const known = this.loaded.get(id);
+    if (known !== undefined && known.pem === pem) {
+      return known.load;
     }
 
-    const load = loadPrivateKey(id, pem);
+    const load = check();
     this.loaded.set(id, { pem, load });
     if (!load.ok) {
       this.onInvalid(id, load.problem);

@@ -9,12 +9,19 @@ export interface SignerConfig {
 export interface CloudFrontConfig {
   /** Host name (https), or an origin with an explicit `http://` or `https://` scheme. */
   domain: string;
-  /** Active and optional next key pair, as PEM text. */
-  keyPairs: { id: string; privateKeyPem: string }[];
+  /** Active and optional next key pair, as PEM text; null PEM with the reason it could not be read. */
+  keyPairs: ConfiguredKeyPair[];
   activeKeyPairId: string;
   policy: 'canned' | 'custom';
   /** Custom policy resource such as `https://DOMAIN/tracks/*`; null signs the track URL. */
   resource: string | null;
   /** Custom policy source IP range (IPv4 CIDR); null for none. */
   ipRange: string | null;
+}
+
+/** One configured key pair; `privateKeyPem` is null when the key file or variable could not be read. */
+export interface ConfiguredKeyPair {
+  id: string;
+  privateKeyPem: string | null;
+  loadError?: string | null;
 }

@@ -89,6 +89,11 @@ export function useUploads(): UploadsState {
         run(api.invoke('uploads.add', { sources }));
         return;
       }
+      // Drops built by scripts carry files without file-system entries; take them as they are.
+      if (entries.length === 0) {
+        sendBrowserFiles(topLevelFiles.map((file) => ({ file, relativePath: file.name })));
+        return;
+      }
       run(filesOfEntries(entries).then(sendBrowserFiles));
     },
     submitBrowserFiles: sendBrowserFiles,

@@ -1,0 +1,65 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { createAppServices } from '../../electron/main/app-services';
+import type { AppServices } from '../../electron/main/app-services';
+import { createLogger, silentLogger } from '../../electron/main/log';
+import {
+  createSettingsStore,
+  openConfSettingsFile,
+} from '../../electron/main/settings/stored-settings';
+import { restrictToStaging } from '../../electron/main/web-host/web-handlers';
+import { startWebHost } from '../../electron/main/web-host/web-host';
+import type { WebHost } from '../../electron/main/web-host/web-host';
+
+/** Built renderer served by the web host; `npm test` builds it before the suites run. */
+export const RENDERER_DIR = join(import.meta.dirname, '..', '..', 'out', 'renderer');
+
+/** A web-mode Cratebox on a fresh data folder, as `npm start` runs it where Electron is absent. */
+export interface WebApp {
+  url: string;
+  dataDir: string;
+  services: AppServices;
+  host: WebHost;
+  close(): Promise<void>;
+}
+
+/** Starts the main-process services and the web host on a new temporary data folder. */
+export async function startWebApp(env: Record<string, string | undefined> = {}): Promise<WebApp> {
+  if (!existsSync(join(RENDERER_DIR, 'index.html'))) {
+    throw new Error(`no built renderer in ${RENDERER_DIR}; run npm run build first`);
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'cratebox-web-'));
+  const logger =
+    process.env.CRATEBOX_TEST_LOGS === '1' ? createLogger({ level: 'debug' }) : silentLogger();
+  const services = await createAppServices({
+    dataDir,
+    shell: 'web',
+    version: 'test',
+    env,
+    settings: createSettingsStore(openConfSettingsFile(dataDir)),
+    secrets: { encrypt: null, decrypt: null },
+    logger,
+  });
+  const stagingDir = join(dataDir, 'staging');
+  const host = await startWebHost({
+    handlers: restrictToStaging(services.handlers, stagingDir, services.engine),
+    bus: services.bus,
+    rendererDir: RENDERER_DIR,
+    stagingDir,
+    logger,
+  });
+
+  return {
+    url: host.url,
+    dataDir,
+    services,
+    host,
+    async close(): Promise<void> {
+      await host.close();
+      await services.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
