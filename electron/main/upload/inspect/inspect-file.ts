@@ -32,7 +32,7 @@ interface AudioStream {
   durationSeconds: number | null;
 }
 
-/** What the read pass produced. */
+/** Output of the read pass. */
 interface PassResult {
   hashes: { sha256: string; partSha256: string[] };
   zeroTailBytes: number;
@@ -86,7 +86,7 @@ export async function inspectFile(path: string, options: InspectOptions): Promis
     return rejected('not-audio', message, sizeBytes);
   }
 
-  const stream = audioStreamOf(metadata);
+  const stream = audioStreamOf(metadata, facts);
   const peaksPerSecond = options.peaksPerSecond ?? DEFAULT_PEAKS_PER_SECOND;
   const maxPeaks = options.maxPeaks ?? DEFAULT_MAX_PEAKS;
   const sink = new DecodedAudioSink({
@@ -220,14 +220,20 @@ async function runPass(
   };
 }
 
-function audioStreamOf(metadata: IAudioMetadata | null): AudioStream | null {
+function audioStreamOf(metadata: IAudioMetadata | null, facts: ContainerFacts): AudioStream | null {
   const format = metadata?.format;
   if (!format || format.hasAudio === false || (!format.codec && !format.sampleRate)) {
     return null;
   }
+  // music-metadata names WAVE_FORMAT_EXTENSIBLE "non-PCM (65534)" even when its sub-format is
+  // PCM. The chunk walk reads the sub-format, so use music-metadata's names for those codes.
+  let codec = format.codec ?? null;
+  if (facts.pcm?.container === 'WAV' && facts.pcm.encoding && codec?.startsWith('non-PCM')) {
+    codec = facts.pcm.encoding.sampleType === 'float' ? 'IEEE_FLOAT' : 'PCM';
+  }
   return {
     container: format.container ?? 'unknown',
-    codec: format.codec ?? null,
+    codec,
     channels: format.numberOfChannels ?? 2,
     durationSeconds: format.duration && format.duration > 0 ? format.duration : null,
   };
@@ -273,8 +279,8 @@ function noAudioMessage(
     return `No audio: the file could not be parsed${reason}. Export or download the file again.`;
   }
   const tags = metadata.format.tagTypes;
-  const holds = tags.length > 0 ? `contains ${tags.join(' and ')} tags but` : 'contains';
-  return `No audio: the file ${holds} no audio stream. Export or download the file again.`;
+  const content = tags.length > 0 ? `contains ${tags.join(' and ')} tags but` : 'contains';
+  return `No audio: the file ${content} no audio stream. Export or download the file again.`;
 }
 
 function rejected(reason: RejectionReason, message: string, sizeBytes: number): RejectedInspection {

@@ -14,10 +14,10 @@ export const TRUNCATION_TOLERANCE_SECONDS = 0.5;
 /** Families whose streams never end in a run of zero bytes when complete. */
 const COMPRESSED: ReadonlySet<AudioFamily> = new Set(['mpeg', 'adts', 'flac', 'ogg', 'mp4']);
 
-/** What the read pass, the decoder and the container headers found about a file's end. */
+/** Findings of the read pass, the decoder and the container headers about a file's end. */
 export interface TruncationEvidence {
   family: AudioFamily;
-  /** Where the audio stream starts (after an ID3v2 tag) and ends (before appended tags). */
+  /** Offsets where the audio stream starts (after an ID3v2 tag) and ends (before appended tags). */
   audioStart: number;
   audioEnd: number;
   /** Zero bytes that end the audio part, just before `audioEnd`. */
@@ -112,8 +112,8 @@ function zeroTailIsPadding(evidence: TruncationEvidence): boolean {
   if (!COMPRESSED.has(family) || zeroTailBytes < ZERO_TAIL_MIN_BYTES) {
     return false;
   }
-  // Zeros that start inside an ID3v2 tag are its padding, and zeros inside a trailing free/skip
-  // box are space reserved for tags; neither is missing audio.
+  // Zeros that start inside an ID3v2 tag are its padding. Zeros inside a trailing free/skip box
+  // are space reserved for tags. Neither is missing audio.
   const zerosStart = audioEnd - zeroTailBytes;
   if (zerosStart < audioStart) {
     return false;
@@ -121,7 +121,7 @@ function zeroTailIsPadding(evidence: TruncationEvidence): boolean {
   return !(mp4?.trailingFreeAt != null && mp4.trailingFreeAt + 8 <= zerosStart);
 }
 
-/** Whether the bytes from `offset` to the end of the audio part are all zeros. */
+/** Returns whether the bytes from `offset` to the end of the audio part are all zeros. */
 function zerosFrom(offset: number, evidence: TruncationEvidence): boolean {
   return offset < evidence.audioEnd && evidence.audioEnd - offset <= evidence.zeroTailBytes;
 }

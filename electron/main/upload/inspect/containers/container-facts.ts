@@ -14,7 +14,7 @@ export interface ContainerFacts {
   mpegInfo: MpegInfoFrame | null;
   mp4: Mp4BoxWalk | null;
   pcm: PcmLayout | null;
-  /** Why no PCM layout was found in a WAV or AIFF file. */
+  /** Reason no PCM layout was found in a WAV or AIFF file. */
   pcmProblem: string | null;
 }
 

@@ -1,4 +1,4 @@
-/** What the walk over the pages of an Ogg file found. */
+/** Findings of the walk over the pages of an Ogg file. */
 export interface OggPageWalk {
   pages: number;
   /** Whether the last complete page carries the end-of-stream flag, as a finished file's does. */
@@ -14,7 +14,7 @@ const END_OF_STREAM_FLAG = 0x04;
 
 /**
  * Follows the chain of Ogg pages through chunks fed in file order. Each page header gives the
- * page length, so the walk knows where the next page must start and can tell a complete file
+ * page length, so the walk computes where the next page must start and can tell a complete file
  * from one that ends inside a page. It reads only headers and keeps at most one in memory.
  */
 export class OggPageWalker {
@@ -68,7 +68,11 @@ export class OggPageWalker {
       }
     }
 
-    const completePages = cutPage ? this.pages - (this.pageBytes === null ? 0 : 1) : this.pages;
+    // A cut page whose header was complete has been counted already.
+    let completePages = this.pages;
+    if (cutPage && this.pageBytes !== null) {
+      completePages -= 1;
+    }
     return {
       pages: completePages,
       endsWithEndOfStream: cutPage === null && (this.lastFlags & END_OF_STREAM_FLAG) !== 0,

@@ -1,7 +1,7 @@
 import type { Peaks } from '../types.js';
 import { PeakBuilder, samplesPerPeakFor } from './peak-builder.js';
 
-/** How peaks are taken from decoded audio. */
+/** Settings for taking peaks from decoded audio. */
 export interface PeakPlan {
   peaksPerSecond: number;
   maxPeaks: number;
