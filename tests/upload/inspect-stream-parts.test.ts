@@ -3,6 +3,11 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { OggPageWalker } from '../../electron/main/upload/inspect/containers/ogg-pages.js';
 import { PartHasher } from '../../electron/main/upload/inspect/hash.js';
+import {
+  failSoft,
+  type DecodeResult,
+  type StreamDecoder,
+} from '../../electron/main/upload/inspect/peaks/stream-decoder.js';
 import { ZERO_TAIL_MIN_BYTES, ZeroTailGate } from '../../electron/main/upload/inspect/zero-tail.js';
 import { FIXTURES, partHashes } from './inspect-helpers.js';
 
@@ -134,5 +139,33 @@ describe('OggPageWalker', () => {
     expect(result.lostSyncAt).toBeGreaterThan(55_000);
     expect(result.lostSyncAt).toBeLessThan(padded.length);
     expect(result.endsWithEndOfStream).toBe(false);
+  });
+});
+
+describe('failSoft', () => {
+  it('turns a decoder exception into a failure result', async () => {
+    const written: number[] = [];
+    const throwing: StreamDecoder = {
+      name: 'test decoder',
+      needsBytes: true,
+      async write(bytes) {
+        written.push(bytes.length);
+        if (written.length === 2) throw new Error('invalid frame');
+      },
+      async end(): Promise<DecodeResult> {
+        throw new Error('end must not be reached');
+      },
+      free() {},
+    };
+    const decoder = failSoft(throwing);
+
+    for (const size of [1, 2, 3]) {
+      await decoder.write(new Uint8Array(size));
+    }
+    const result = await decoder.end();
+
+    expect(written).toEqual([1, 2]);
+    expect(result.failure).toBe('test decoder failed: invalid frame');
+    expect(result.peaks).toBeNull();
   });
 });

@@ -1,7 +1,6 @@
 import { open } from 'node:fs/promises';
 import type { IAudioMetadata } from 'music-metadata';
 import { readContainerFacts, type ContainerFacts } from './containers/container-facts.js';
-import { OggPageWalker } from './containers/ogg-pages.js';
 import {
   contentTypeFor,
   describeFileType,
@@ -10,13 +9,12 @@ import {
   type AudioFamily,
 } from './detect.js';
 import { PartHasher } from './hash.js';
+import { runInspectionPass, type PassResult } from './inspection-pass.js';
 import { createDecoder } from './peaks/select-decoder.js';
 import { DecodedAudioSink, type DecodeResult, type StreamDecoder } from './peaks/stream-decoder.js';
-import { readFileOnce, type ChunkConsumer } from './read-pass.js';
 import { tagsFrom } from './tags.js';
 import { judgeTruncation, type TruncationEvidence } from './truncation.js';
 import type { Inspection, InspectOptions, RejectedInspection, RejectionReason } from './types.js';
-import { ZeroTailGate } from './zero-tail.js';
 
 export type * from './types.js';
 
@@ -30,14 +28,6 @@ interface AudioStream {
   channels: number;
   /** Duration the container declares or estimates. */
   durationSeconds: number | null;
-}
-
-/** Output of the read pass. */
-interface PassResult {
-  hashes: { sha256: string; partSha256: string[] };
-  zeroTailBytes: number;
-  ogg: ReturnType<OggPageWalker['finish']> | null;
-  decoded: DecodeResult | null;
 }
 
 /**
@@ -111,7 +101,7 @@ export async function inspectFile(path: string, options: InspectOptions): Promis
 
   let pass: PassResult;
   try {
-    pass = await runPass(path, sizeBytes, hasher, family, facts, decoder, signal);
+    pass = await runInspectionPass({ path, sizeBytes, hasher, family, facts, decoder, signal });
   } finally {
     decoder?.free();
   }
@@ -175,48 +165,6 @@ export async function inspectFile(path: string, options: InspectOptions): Promis
     partSha256: pass.hashes.partSha256,
     peaks: decoded?.failure ? null : (decoded?.peaks ?? null),
     warnings,
-  };
-}
-
-/**
- * Reads the file once: the hasher and the zero-tail gate see every byte, the gate forwards the
- * audio part to a compressed-audio decoder, and the PCM reader and the Ogg page walk take the
- * raw chunks.
- */
-async function runPass(
-  path: string,
-  sizeBytes: number,
-  hasher: PartHasher,
-  family: AudioFamily,
-  facts: ContainerFacts,
-  decoder: StreamDecoder | null,
-  signal: AbortSignal | undefined,
-): Promise<PassResult> {
-  const pcmDecoder = facts.pcm && decoder?.needsBytes ? decoder : null;
-  const compressedDecoder = !pcmDecoder && decoder?.needsBytes ? decoder : null;
-  const gate = new ZeroTailGate(
-    facts.audioEnd,
-    compressedDecoder ? (bytes) => compressedDecoder.write(bytes) : null,
-  );
-  const ogg = family === 'ogg' ? new OggPageWalker() : null;
-
-  const consumers: ChunkConsumer[] = [{ write: (chunk) => hasher.update(chunk) }, gate];
-  if (ogg) {
-    consumers.push(ogg);
-  }
-  if (pcmDecoder) {
-    consumers.push({ write: (chunk) => pcmDecoder.write(chunk) });
-  }
-
-  await readFileOnce(path, sizeBytes, consumers, signal);
-  await gate.end();
-  const decoded = decoder ? await untilAborted(decoder.end(), signal) : null;
-
-  return {
-    hashes: hasher.digest(),
-    zeroTailBytes: gate.tailBytes,
-    ogg: ogg ? ogg.finish(sizeBytes) : null,
-    decoded,
   };
 }
 
@@ -285,17 +233,4 @@ function noAudioMessage(
 
 function rejected(reason: RejectionReason, message: string, sizeBytes: number): RejectedInspection {
   return { kind: 'rejected', reason, message, sizeBytes };
-}
-
-/** Waits for `promise`, but rejects with the signal's reason as soon as the signal aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) {
-    return promise;
-  }
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
