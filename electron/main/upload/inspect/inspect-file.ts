@@ -120,7 +120,7 @@ export async function inspectFile(path: string, options: InspectOptions): Promis
     ogg: pass.ogg,
   } satisfies TruncationEvidence);
   if (verdict.truncated) {
-    logger?.info({ path, sizeBytes }, 'rejected a truncated file');
+    logger?.debug({ path, sizeBytes, message: verdict.message }, 'file is truncated');
     return rejected('truncated', verdict.message, sizeBytes);
   }
 
@@ -153,6 +153,10 @@ export async function inspectFile(path: string, options: InspectOptions): Promis
     warnings.push('The duration is unknown: the container does not state it.');
   }
 
+  logger?.debug(
+    { path, sizeBytes, codec: stream.codec, durationSeconds, decoder: decoder?.name ?? null },
+    'inspected audio file',
+  );
   return {
     kind: 'audio',
     sizeBytes,

@@ -46,6 +46,9 @@ export type TruncationVerdict =
  *   frame count, MP4 track duration) by more than {@link TRUNCATION_TOLERANCE_SECONDS};
  * - a WAV/AIFF data chunk or MP4 box runs past the end of the file, or an Ogg page is cut off.
  * Bitrate-based duration estimates never count, because they can be far off on valid VBR files.
+ *
+ * NOTE: an MPEG or ADTS stream without a Xing/Info/VBRI header that is cut cleanly (no zero
+ * padding) passes as complete, because nothing in such a stream states its length.
  */
 export function judgeTruncation(evidence: TruncationEvidence): TruncationVerdict {
   const causes: string[] = [];
