@@ -1,7 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { OggPageWalker } from '../../electron/main/upload/inspect/containers/ogg-pages.js';
+import {
+  OggPageWalker,
+  readLastGranule,
+} from '../../electron/main/upload/inspect/containers/ogg-pages.js';
 import { PartHasher } from '../../electron/main/upload/inspect/hash.js';
 import {
   failSoft,
@@ -139,6 +143,23 @@ describe('OggPageWalker', () => {
     expect(result.lostSyncAt).toBeGreaterThan(55_000);
     expect(result.lostSyncAt).toBeLessThan(padded.length);
     expect(result.endsWithEndOfStream).toBe(false);
+  });
+});
+
+describe('readLastGranule', () => {
+  it.each([
+    ['nirvana-2sec.vorbis.ogg', 2 * 44_100],
+    // Opus counts at 48 kHz and includes the pre-skip of 312 samples.
+    ['nirvana-2sec.opus.ogg', 2 * 48_000 + 312],
+  ])('reads the sample count of %s', async (file, samples) => {
+    const handle = await open(`${FIXTURES}/${file}`);
+    try {
+      const { size } = await handle.stat();
+
+      expect(await readLastGranule(handle, size)).toBe(samples);
+    } finally {
+      await handle.close();
+    }
   });
 });
 

@@ -114,7 +114,8 @@ export async function inspectFile(path: string, options: InspectOptions): Promis
     zeroTailBytes: pass.zeroTailBytes,
     decodedSeconds,
     declared: exactDuration(family, facts, stream, decoder),
-    containerSeconds: stream?.durationSeconds ?? null,
+    // An Ogg stream's length is its last granule position, which cutting the file moves.
+    containerSeconds: family === 'ogg' ? null : (stream?.durationSeconds ?? null),
     pcm: facts.pcm,
     mp4: facts.mp4,
     ogg: pass.ogg,
@@ -187,8 +188,24 @@ function audioStreamOf(metadata: IAudioMetadata | null, facts: ContainerFacts): 
     container: format.container ?? 'unknown',
     codec,
     channels: format.numberOfChannels ?? 2,
-    durationSeconds: format.duration && format.duration > 0 ? format.duration : null,
+    durationSeconds: declaredDuration(format, facts),
   };
+}
+
+/**
+ * Returns the duration the container declares or estimates. music-metadata stops reading Ogg
+ * files after their headers unless asked to read every page, so for Ogg the last page's granule
+ * position, read from the end of the file, is used instead.
+ */
+function declaredDuration(format: IAudioMetadata['format'], facts: ContainerFacts): number | null {
+  if (format.duration && format.duration > 0) {
+    return format.duration;
+  }
+  if (facts.oggLastGranule !== null) {
+    const rate = format.codec === 'Opus' ? 48_000 : format.sampleRate;
+    return rate ? facts.oggLastGranule / rate : null;
+  }
+  return null;
 }
 
 function decodedDuration(decoded: DecodeResult | null): number | null {

@@ -1,3 +1,6 @@
+import type { FileHandle } from 'node:fs/promises';
+import { readAt } from './read-at.js';
+
 /** Findings of the walk over the pages of an Ogg file. */
 export interface OggPageWalk {
   pages: number;
@@ -11,6 +14,34 @@ export interface OggPageWalk {
 
 const PAGE_HEADER_BYTES = 27;
 const END_OF_STREAM_FLAG = 0x04;
+/** Largest possible Ogg page: the header, 255 segment sizes and 255 segments of 255 bytes. */
+const MAX_PAGE_BYTES = PAGE_HEADER_BYTES + 255 + 255 * 255;
+
+/**
+ * Reads the granule position of the last page that has one, from the end of the file. It is the
+ * stream's length in samples, at 48 kHz and including the pre-skip for Opus. A cut file gives
+ * the position where its last page would have ended, so this is an estimate.
+ */
+export async function readLastGranule(
+  handle: FileHandle,
+  fileSize: number,
+): Promise<number | null> {
+  const start = Math.max(0, fileSize - MAX_PAGE_BYTES);
+  const tail = await readAt(handle, start, fileSize - start);
+  for (let at = tail.lastIndexOf('OggS'); at >= 0; at = tail.lastIndexOf('OggS', at - 1)) {
+    if (at + PAGE_HEADER_BYTES <= tail.length && tail[at + 4] === 0) {
+      const granule = tail.readBigInt64LE(at + 6);
+      // A position of -1 marks a page on which no packet ends.
+      if (granule >= 0n) {
+        return Number(granule);
+      }
+    }
+    if (at === 0) {
+      break;
+    }
+  }
+  return null;
+}
 
 /**
  * Follows the chain of Ogg pages through chunks fed in file order. Each page header gives the
