@@ -11,7 +11,10 @@ import {
 } from '../../electron/main/storage/embedded-s3';
 
 /** Access key pair the test servers accept. */
-export const CREDENTIALS = { accessKeyId: 'AKIDCRATEBOXTEST', secretAccessKey: 'test-secret-key/0123456789' };
+export const CREDENTIALS = {
+  accessKeyId: 'AKIDCRATEBOXTEST',
+  secretAccessKey: 'test-secret-key/0123456789',
+};
 
 /** Region the test servers expect in signatures. */
 export const REGION = 'us-east-1';
@@ -40,7 +43,8 @@ export function clientFor(endpoint: string, config: Partial<S3ClientConfig> = {}
 /** Starts an embedded server on a new temp folder. */
 export async function startFixture(options: Partial<EmbeddedS3Options> = {}): Promise<S3Fixture> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'cratebox-s3-')));
-  const start = (): Promise<EmbeddedS3Server> => startEmbeddedS3({ credentials: CREDENTIALS, ...options, dataDir });
+  const start = (): Promise<EmbeddedS3Server> =>
+    startEmbeddedS3({ credentials: CREDENTIALS, ...options, dataDir });
   const clients: S3Client[] = [];
   const fixture: S3Fixture = {
     server: await start(),

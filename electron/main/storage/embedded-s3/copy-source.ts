@@ -110,7 +110,7 @@ export async function copyWithDigests(
 
   const source = createReadStream(sourcePath, { ...range, highWaterMark: 1 << 20 });
   try {
-    await pipeline(source, digesting, createWriteStream(targetPath, { flags: 'wx', flush: true }));
+    await pipeline(source, digesting, createWriteStream(targetPath, { flags: 'wx' }));
   } catch (error) {
     await rm(targetPath, { force: true });
     throw error;

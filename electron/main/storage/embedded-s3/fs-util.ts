@@ -13,8 +13,8 @@ export function tempPathIn(tempDir: string): string {
 }
 
 /**
- * Writes `value` as JSON to `path` atomically: to a flushed temp file first, then renamed over
- * `path`, so readers see the old or the new document and never a partial one.
+ * Writes `value` as JSON to `path` atomically: to a temp file first, then renamed over `path`,
+ * so readers see the old or the new document and never a partial one.
  */
 export async function writeJsonAtomic(
   path: string,
@@ -23,7 +23,7 @@ export async function writeJsonAtomic(
 ): Promise<void> {
   const temp = tempPathIn(tempDir);
   try {
-    await writeFile(temp, JSON.stringify(value), { flag: 'wx', flush: true });
+    await writeFile(temp, JSON.stringify(value), { flag: 'wx' });
     await rename(temp, path);
   } catch (error) {
     await rm(temp, { force: true });

@@ -78,6 +78,10 @@ function isObjectRecord(value: unknown): value is ObjectRecord {
  * naming their `.data` files, `buckets/<bucket>/uploads/<uploadId>/` for multipart uploads,
  * and `tmp/` for bodies in flight. Key hashes keep Unicode-normalization twins apart on
  * file systems that normalize names.
+ *
+ * NOTE: files are renamed into place but not fsynced, which measured 2.5 times slower for small
+ * objects. A finished write survives the process ending at any point, but after a power loss
+ * a file system may keep a sidecar whose data file is incomplete.
  */
 export class ObjectStore {
   /** Folder for temp files; on the same file system as the buckets so renames are atomic. */

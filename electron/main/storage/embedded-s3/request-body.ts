@@ -305,8 +305,8 @@ async function receive(
 }
 
 /**
- * Streams a request body into a new file at `path` (created exclusively and flushed to disk
- * before the promise resolves). On any failure the file is removed and the error rethrown.
+ * Streams a request body into a new file at `path`, created exclusively. On any failure the
+ * file is removed and the error rethrown.
  */
 export async function receiveBodyToFile(
   request: IncomingMessage,
@@ -316,7 +316,7 @@ export async function receiveBodyToFile(
   try {
     return await receive(
       request,
-      createWriteStream(path, { flags: 'wx', flush: true, highWaterMark: 1 << 20 }),
+      createWriteStream(path, { flags: 'wx', highWaterMark: 1 << 20 }),
       options,
     );
   } catch (error) {

@@ -190,7 +190,6 @@ export class UploadStore {
       try {
         const output = createWriteStream(tempPath, {
           flags: 'wx',
-          flush: true,
           highWaterMark: 1 << 20,
         });
         await pipeline(
