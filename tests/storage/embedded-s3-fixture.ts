@@ -24,7 +24,7 @@ export interface S3Fixture {
   server: EmbeddedS3Server;
   dataDir: string;
   client(config?: Partial<S3ClientConfig>): S3Client;
-  /** Stops the server and starts a new one on the same data folder. */
+  /** Stops the server and starts a new one on the same data folder and port. */
   restart(): Promise<void>;
   close(): Promise<void>;
 }
@@ -43,8 +43,13 @@ export function clientFor(endpoint: string, config: Partial<S3ClientConfig> = {}
 /** Starts an embedded server on a new temp folder. */
 export async function startFixture(options: Partial<EmbeddedS3Options> = {}): Promise<S3Fixture> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'cratebox-s3-')));
-  const start = (): Promise<EmbeddedS3Server> =>
-    startEmbeddedS3({ credentials: CREDENTIALS, ...options, dataDir });
+  const start = (port?: number): Promise<EmbeddedS3Server> =>
+    startEmbeddedS3({
+      credentials: CREDENTIALS,
+      ...options,
+      dataDir,
+      ...(port === undefined ? {} : { port }),
+    });
   const clients: S3Client[] = [];
   const fixture: S3Fixture = {
     server: await start(),
@@ -56,7 +61,7 @@ export async function startFixture(options: Partial<EmbeddedS3Options> = {}): Pr
     },
     async restart() {
       await fixture.server.close();
-      fixture.server = await start();
+      fixture.server = await start(fixture.server.port);
     },
     async close() {
       for (const client of clients) {
