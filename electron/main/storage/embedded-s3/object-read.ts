@@ -52,10 +52,10 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
   }
 
   const start = Number(firstText);
-  const end = lastText === '' ? size - 1 : Number(lastText);
-  if (end < start) {
+  if (lastText !== '' && Number(lastText) < start) {
     return undefined;
   }
+  const end = lastText === '' ? size - 1 : Number(lastText);
   if (start >= size) {
     throw unsatisfiable(header ?? '', size);
   }
