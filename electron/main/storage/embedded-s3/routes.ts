@@ -11,9 +11,9 @@ import {
 import type { OperationHandler } from './context';
 import { listObjectsV1, listObjectsV2 } from './listing';
 import { listMultipartUploads, listParts } from './multipart-listing';
+import { completeMultipartUpload } from './multipart-complete';
 import {
   abortMultipartUpload,
-  completeMultipartUpload,
   createMultipartUpload,
   uploadPart,
   uploadPartCopy,
