@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -14,6 +14,7 @@ import {
   PutObjectCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -167,6 +168,40 @@ describe('durability', () => {
     const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'pending.flac' }));
     expect(head.ContentLength).toBe(5 * MIB + 4);
     expect(head.ContentType).toBe('audio/flac');
+  });
+
+  it('finishes a read that started before an overwrite', async () => {
+    const { client, dataDir } = await started();
+    const s3 = client();
+    const original = patternBytes(11 * MIB, 8);
+    // Multipart objects are stored as one file per part, opened only when the read reaches it.
+    await new Upload({
+      client: s3,
+      params: { Bucket: BUCKET, Key: 'busy', Body: original },
+      partSize: 5 * MIB,
+    }).done();
+    const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: BUCKET, Key: 'busy' }));
+
+    const received: Buffer[] = [];
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      httpRequest(url, resolve).on('error', reject).end();
+    });
+    const firstChunk = await new Promise<Buffer>((resolve) => response.once('data', resolve));
+    response.pause();
+    received.push(firstChunk);
+
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'busy', Body: 'replacement' }));
+    response.on('data', (chunk: Buffer) => received.push(chunk));
+    response.resume();
+    await new Promise((resolve) => response.once('close', resolve));
+
+    expect(Buffer.concat(received).equals(original)).toBe(true);
+    const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'busy' }));
+    expect(await got.Body?.transformToString()).toBe('replacement');
+    const dataFiles = (await filesUnder(join(dataDir, 'buckets'))).filter((file) =>
+      file.endsWith('.data'),
+    );
+    expect(dataFiles).toHaveLength(1);
   });
 
   it('removes orphaned data and temp files at start', async () => {

@@ -188,9 +188,12 @@ export async function uploadPartCopy(context: RequestContext): Promise<void> {
   try {
     const algorithms = upload.checksumAlgorithm === undefined ? [] : [upload.checksumAlgorithm];
     const copied = await copyWithDigests(
-      store.dataPath(source.bucket, source.record),
+      store.readObject(
+        source.bucket,
+        source.record,
+        range ?? { start: 0, end: source.record.size - 1 },
+      ),
       tempPath,
-      range,
       algorithms,
     );
     const part = await storePart(context, upload, partNumber, copied, tempPath);

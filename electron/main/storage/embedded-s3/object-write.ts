@@ -213,10 +213,10 @@ export async function copyObject(context: RequestContext): Promise<void> {
   const algorithm = requestedAlgorithm ?? source.record.checksum?.algorithm;
   const tempPath = store.newTempPath();
   try {
+    const whole = { start: 0, end: source.record.size - 1 };
     const copied = await copyWithDigests(
-      store.dataPath(source.bucket, source.record),
+      store.readObject(source.bucket, source.record, whole),
       tempPath,
-      undefined,
       algorithm === undefined ? [] : [algorithm],
     );
     const value = algorithm === undefined ? undefined : copied.checksums.get(algorithm);

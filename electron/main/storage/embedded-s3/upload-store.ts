@@ -1,7 +1,5 @@
-import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 
 import type { Logger } from 'pino';
 
@@ -173,8 +171,8 @@ export class UploadStore {
   }
 
   /**
-   * Concatenates the selected parts into a new object and removes the upload. `validate` runs
-   * under the upload's lock and returns the object to write, so it sees the final part list.
+   * Turns the selected parts into a new object and removes the upload. `validate` runs under
+   * the upload's lock and returns the object to write, so it sees the final part list.
    */
   async complete(
     bucketName: string,
@@ -186,29 +184,10 @@ export class UploadStore {
       const upload = this.get(bucketName, uploadId, key);
       const { parts, object } = validate(upload);
 
-      const tempPath = this.objects.newTempPath();
-      try {
-        const output = createWriteStream(tempPath, {
-          flags: 'wx',
-          highWaterMark: 1 << 20,
-        });
-        await pipeline(
-          async function* (this: UploadStore) {
-            for (const part of parts) {
-              yield* createReadStream(this.partPath(bucketName, uploadId, part), {
-                highWaterMark: 1 << 20,
-              });
-            }
-          }.bind(this),
-          output,
-        );
-        const record = await this.objects.putObject(bucketName, object, tempPath);
-        await this.remove(bucketName, uploadId);
-        return record;
-      } catch (error) {
-        await rm(tempPath, { force: true });
-        throw error;
-      }
+      const partPaths = parts.map((part) => this.partPath(bucketName, uploadId, part));
+      const record = await this.objects.putObjectFromParts(bucketName, object, partPaths);
+      await this.remove(bucketName, uploadId);
+      return record;
     });
   }
 
