@@ -1,6 +1,7 @@
-// Measures the embedded S3 server in the same process as its client, as the app runs it:
-// a 200 MiB lib-storage upload (default checksums and WHEN_REQUIRED) and a 200 MiB ranged GET
-// (presigned URL over plain HTTP, and through the SDK). Run: npx tsx bench/embedded-s3-throughput.ts
+// Measures the embedded S3 server with its client in the same process, as the app runs it.
+// It times a 200 MiB lib-storage upload (default checksums, then WHEN_REQUIRED) and a 200 MiB
+// ranged GET (presigned URL over node:http, then the SDK).
+// Run: npx tsx bench/embedded-s3-throughput.ts
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';

@@ -91,8 +91,8 @@ describe('durability', () => {
   });
 
   it('keeps objects and pending uploads across a restart', async () => {
-    const started_ = await started();
-    const s3 = started_.client();
+    const current = await started();
+    const s3 = current.client();
     const keys = ['a.flac', 'dir/b.flac', 'dir/c d.flac', 'e\u0301.flac', '\u00e9.flac'];
     for (const key of keys) {
       await s3.send(
@@ -123,7 +123,7 @@ describe('durability', () => {
       }),
     );
 
-    await started_.restart();
+    await current.restart();
 
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET }));
     const expectedKeys = [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
@@ -205,18 +205,18 @@ describe('durability', () => {
   });
 
   it('removes orphaned data and temp files at start', async () => {
-    const started_ = await started();
-    const s3 = started_.client();
+    const current = await started();
+    const s3 = current.client();
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'kept', Body: 'kept' }));
-    const shardDir = join(started_.dataDir, 'buckets', BUCKET, 'objects', '00');
+    const shardDir = join(current.dataDir, 'buckets', BUCKET, 'objects', '00');
     await mkdir(shardDir, { recursive: true });
     await writeFile(join(shardDir, 'orphan.0000.data'), 'left by a crash');
-    await writeFile(join(started_.dataDir, 'tmp', 'upload.tmp'), 'half a body');
+    await writeFile(join(current.dataDir, 'tmp', 'upload.tmp'), 'half a body');
     await writeFile(join(shardDir, 'broken.json'), '{ not json');
 
-    await started_.restart();
+    await current.restart();
 
-    const files = await filesUnder(started_.dataDir);
+    const files = await filesUnder(current.dataDir);
     expect(files.some((file) => file.endsWith('orphan.0000.data'))).toBe(false);
     expect(files.some((file) => file.endsWith('upload.tmp'))).toBe(false);
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET }));

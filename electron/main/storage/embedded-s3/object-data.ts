@@ -42,8 +42,8 @@ export function readSegments(segments: DataSegment[], range: ByteRange): Readabl
 }
 
 /**
- * Creates `target` as a hard link to `source` so multipart parts become object data without
- * copying; copies instead on file systems without hard links (FAT, exFAT).
+ * Creates `target` as a hard link to `source`, so multipart parts become object data without
+ * copying. File systems without hard links (FAT, exFAT) get a copy instead.
  */
 export async function linkOrCopy(source: string, target: string): Promise<void> {
   try {

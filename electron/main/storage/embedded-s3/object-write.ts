@@ -124,7 +124,7 @@ export async function putObject(context: RequestContext): Promise<void> {
   }
 }
 
-/** DeleteObject: removes the key; a missing key also answers 204, as on S3. */
+/** DeleteObject: removes the key. A missing key also gets 204, as on S3. */
 export async function deleteObject(context: RequestContext): Promise<void> {
   await context.server.store.deleteObject(context.bucket, context.key);
   sendEmpty(context, 204);

@@ -81,9 +81,9 @@ class DigestingCounter extends Transform {
 }
 
 /**
- * Returns a stream of the request body that fails when the client disconnects early. A pipeline
- * that fails destroys its streams; reading through this copy keeps the request (and with it
- * the socket) alive, so the error response can still be sent.
+ * Returns a stream of the request body that fails when the client disconnects early. A failed
+ * pipeline destroys its streams. Reading through this copy keeps the request and its socket
+ * open, so the error response can still be sent.
  */
 function detachedBody(request: IncomingMessage): Readable {
   const body = new PassThrough({ highWaterMark: 1 << 20 });
