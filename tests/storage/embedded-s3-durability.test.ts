@@ -171,7 +171,7 @@ describe('durability', () => {
   });
 
   it('finishes a read that started before an overwrite', async () => {
-    const { client, dataDir } = await started();
+    const { client, dataDir, server } = await started();
     const s3 = client();
     const original = patternBytes(11 * MIB, 8);
     // Multipart objects are stored as one file per part, opened only when the read reaches it.
@@ -198,6 +198,9 @@ describe('durability', () => {
     expect(Buffer.concat(received).equals(original)).toBe(true);
     const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'busy' }));
     expect(await got.Body?.transformToString()).toBe('replacement');
+    // The client has every byte before the server's stream ends, so close the server, which
+    // waits for its handlers, before looking for the replaced part files.
+    await server.close();
     const dataFiles = (await filesUnder(join(dataDir, 'buckets'))).filter((file) =>
       file.endsWith('.data'),
     );

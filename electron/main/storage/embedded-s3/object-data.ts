@@ -20,25 +20,37 @@ export interface ByteRange {
 
 /**
  * Streams bytes `range` of an object stored as consecutive segment files, opening each file
- * only when the stream reaches it.
+ * only when the stream reaches it. `onDone` runs before the stream ends or after it fails.
  */
-export function readSegments(segments: DataSegment[], range: ByteRange): Readable {
+export function readSegments(
+  segments: DataSegment[],
+  range: ByteRange,
+  onDone: () => Promise<void>,
+): Readable {
   async function* chunks(): AsyncGenerator<Buffer> {
-    let offset = 0;
-    for (const segment of segments) {
-      const segmentEnd = offset + segment.size - 1;
-      if (segment.size > 0 && segmentEnd >= range.start && offset <= range.end) {
-        const start = Math.max(range.start, offset) - offset;
-        const end = Math.min(range.end, segmentEnd) - offset;
-        yield* createReadStream(segment.path, { start, end, highWaterMark: 1 << 20 });
-      }
-      offset += segment.size;
-      if (offset > range.end) {
-        return;
-      }
+    try {
+      yield* segmentChunks(segments, range);
+    } finally {
+      await onDone();
     }
   }
   return Readable.from(chunks(), { objectMode: false });
+}
+
+async function* segmentChunks(segments: DataSegment[], range: ByteRange): AsyncGenerator<Buffer> {
+  let offset = 0;
+  for (const segment of segments) {
+    const segmentEnd = offset + segment.size - 1;
+    if (segment.size > 0 && segmentEnd >= range.start && offset <= range.end) {
+      const start = Math.max(range.start, offset) - offset;
+      const end = Math.min(range.end, segmentEnd) - offset;
+      yield* createReadStream(segment.path, { start, end, highWaterMark: 1 << 20 });
+    }
+    offset += segment.size;
+    if (offset > range.end) {
+      return;
+    }
+  }
 }
 
 /**

@@ -203,13 +203,15 @@ export class ObjectStore {
 
   /**
    * Streams bytes `range` of an object. Call it in the same tick as the index lookup that
-   * returned `record`: from then on its files stay on disk until the stream closes, even if
-   * the object is overwritten or deleted meanwhile.
+   * returned `record`: from then on its files stay on disk until the stream ends or closes,
+   * even if the object is overwritten or deleted meanwhile.
    */
   readObject(bucket: string, record: ObjectRecord, range: ByteRange): Readable {
     const segments = this.segments(bucket, record);
     const release = this.dataFiles.acquire(segments.map((segment) => segment.path));
-    const stream = readSegments(segments, range);
+    // The stream ends only after releasing, so files of a replaced object are gone by then.
+    // The close handler covers a stream that is destroyed before it was read.
+    const stream = readSegments(segments, range, release);
     stream.once('close', () => void release());
     return stream;
   }
