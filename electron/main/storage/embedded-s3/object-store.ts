@@ -130,6 +130,11 @@ export class ObjectStore {
     return new ObjectStore(dataDir, buckets, logger);
   }
 
+  /** Waits for the removal of replaced data files that are still in progress. */
+  idle(): Promise<void> {
+    return this.dataFiles.idle();
+  }
+
   /** Returns a new unique temp file path for an incoming body. */
   newTempPath(): string {
     return tempPathIn(this.tempDir);
