@@ -6,8 +6,8 @@ import { CreateBucketCommand, HeadBucketCommand } from '@aws-sdk/client-s3';
 
 import type { Logger } from '../log';
 import { EMBEDDED_BUCKET, EMBEDDED_REGION } from '../settings/app-config';
-import { startEmbeddedS3 } from './embedded-s3/server';
-import type { EmbeddedS3Server } from './embedded-s3/server';
+import { startEmbeddedS3 } from './embedded-s3';
+import type { EmbeddedS3Server } from './embedded-s3';
 import { createS3Client } from './s3-client';
 import type { StorageTarget } from './s3-client';
 
