@@ -1,0 +1,85 @@
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+
+import { createS3Client } from '../../electron/main/storage/s3-client';
+
+/** Credentials every test server accepts. */
+export const TEST_CREDENTIALS = {
+  accessKeyId: 'cratebox-test-key',
+  secretAccessKey: 'cratebox-test-secret',
+};
+
+/** A local S3-compatible server started for a test. */
+export interface LocalS3Server {
+  endpoint: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Returns a port that was free on 127.0.0.1 a moment ago. */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
+
+/** Starts `moto_server` (Python moto, an independent S3 implementation) on 127.0.0.1. */
+export async function startMotoServer(): Promise<LocalS3Server> {
+  const port = await freePort();
+  const child = spawn('moto_server', ['-H', '127.0.0.1', '-p', String(port)], {
+    stdio: 'ignore',
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const endpoint = `http://127.0.0.1:${port}`;
+
+  for (let attempt = 0; ; attempt += 1) {
+    try {
+      await fetch(`${endpoint}/moto-api/`);
+      break;
+    } catch (error) {
+      if (attempt > 200 || child.exitCode !== null) {
+        child.kill();
+        throw new Error(`moto_server did not start on port ${port}: ${String(error)}`);
+      }
+      await sleep(50);
+    }
+  }
+
+  return {
+    endpoint,
+    port,
+    async close(): Promise<void> {
+      if (child.pid !== undefined && child.exitCode === null) {
+        process.kill(child.pid, 'SIGTERM');
+        await exited;
+      }
+    },
+  };
+}
+
+/** Creates an S3 client for a test server, path-style, with the test credentials. */
+export function testClient(endpoint: string, maxAttempts?: number): S3Client {
+  return createS3Client(
+    {
+      bucket: 'unused',
+      region: 'us-east-1',
+      endpoint,
+      forcePathStyle: true,
+      credentials: TEST_CREDENTIALS,
+    },
+    { maxAttempts },
+  );
+}
+
+/** Creates a bucket on a test server. */
+export async function createBucket(endpoint: string, bucket: string): Promise<void> {
+  const client = testClient(endpoint);
+  await client.send(new CreateBucketCommand({ Bucket: bucket }));
+  client.destroy();
+}
