@@ -135,7 +135,7 @@ export async function runFileJob(input: FileJobInput): Promise<FileJobOutcome> {
       peaksKey: inspection.peaks === null ? null : peaksKeyFor(inspection.sha256),
     }),
     parallelParts: input.tuning.parallelParts,
-    hooks: { ...input.hooks, saveRecord: () => store.saveRecord(current) },
+    hooks: { ...input.hooks, saveRecord: serialized(() => store.saveRecord(current)) },
     onVerifying: () => input.onPhase('verifying'),
     logger,
   });
@@ -189,6 +189,15 @@ async function forgetRecord(input: FileJobInput, record: UploadRecord | null): P
   }
   await discardUpload(input.s3, input.bucket, record, input.logger);
   await input.store.deleteRecord(record.jobId);
+}
+
+// Parts finish concurrently; chained writes keep an older record from replacing a newer one.
+function serialized(write: () => Promise<void>): () => Promise<void> {
+  let last: Promise<void> = Promise.resolve();
+  return () => {
+    last = last.then(write, write);
+    return last;
+  };
 }
 
 function sameFile(a: UploadRecord['file'], b: UploadRecord['file']): boolean {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 
 import {
@@ -119,10 +120,11 @@ export function createUploadSession(s3: S3Client, hooks: UploadSessionHooks): Up
     const localSha256 = hooks.localPartSha256[partNumber - 1] ?? null;
 
     const held = hooks.serverParts.get(partNumber);
-    const sameBytes = held?.sizeBytes === sizeBytes && held.sha256 === localSha256;
-    if (held !== undefined && sameBytes && localSha256 !== null) {
-      hooks.onPartStored(sizeBytes, true);
-      return { ETag: held.etag, ChecksumSHA256: localSha256, $metadata: {} };
+    if (held !== undefined && localSha256 !== null && body instanceof Uint8Array) {
+      if (held.sizeBytes === sizeBytes && serverHoldsPart(held, localSha256, body)) {
+        hooks.onPartStored(sizeBytes, true);
+        return { ETag: held.etag, ChecksumSHA256: localSha256, $metadata: {} };
+      }
     }
     if (hooks.isPaused()) {
       throw new UploadPausedError();
@@ -227,6 +229,18 @@ export function createUploadSession(s3: S3Client, hooks: UploadSessionHooks): Up
       }
     },
   };
+}
+
+/**
+ * Checks that a listed part has the local bytes: by its SHA-256 when the server or the record has
+ * one, else by its ETag, which S3 and most compatible servers set to the MD5 of the part.
+ */
+function serverHoldsPart(held: ServerPart, localSha256: string, body: Uint8Array): boolean {
+  if (held.sha256 !== null) {
+    return held.sha256 === localSha256;
+  }
+  const md5 = createHash('md5').update(body).digest('hex');
+  return held.etag.replaceAll('"', '').toLowerCase() === md5;
 }
 
 /** State of the request body of one command, shared with its counting middleware. */

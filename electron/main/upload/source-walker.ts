@@ -227,11 +227,16 @@ async function statOrError(path: string): Promise<Stats | string> {
 }
 
 async function statEntry(path: string, entry: Dirent): Promise<Stats | string> {
-  const info = await statOrError(path);
-  if (typeof info === 'string' && entry.isSymbolicLink()) {
-    return `broken symbolic link (${info}); fix or remove the link`;
+  try {
+    return await stat(path);
+  } catch (error) {
+    if (!entry.isSymbolicLink()) {
+      return errorText(error);
+    }
+    const loop = error instanceof Error && 'code' in error && error.code === 'ELOOP';
+    const problem = loop ? 'symbolic link loop' : 'broken symbolic link';
+    return `${problem} (${errorText(error)}); fix or remove the link`;
   }
-  return info;
 }
 
 function identity(info: Stats): string {

@@ -234,7 +234,12 @@ export function createUploadEngine(deps: UploadEngineDeps): UploadEngine {
     try {
       const record = await store.loadRecord(stored.id);
       if (record !== null) {
-        await discardUpload(deps.s3, deps.bucket, record, logger);
+        await discardUpload(
+          deps.s3,
+          deps.bucket,
+          record,
+          logger.child({ jobId: stored.id, key: stored.key }),
+        );
         await store.deleteRecord(stored.id);
       }
       stored.state = 'cancelled';

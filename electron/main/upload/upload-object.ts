@@ -53,8 +53,13 @@ export interface UploadObjectResult {
 export async function uploadObject(input: UploadObjectInput): Promise<UploadObjectResult> {
   const { s3, bucket, record, logger } = input;
   const serverParts = await partsToKeep(input);
+  let keptParts = 0;
   const session = createUploadSession(s3, {
     ...input.hooks,
+    onPartStored: (sizeBytes, reused) => {
+      keptParts += reused ? 1 : 0;
+      input.hooks.onPartStored(sizeBytes, reused);
+    },
     record,
     serverParts,
     localPartSha256: input.partSha256,
@@ -115,14 +120,14 @@ async function partsToKeep(input: UploadObjectInput): Promise<Map<number, Server
 
   const listed = await listServerParts(s3, bucket, record.key, record.uploadId);
   if (listed === null) {
-    logger.warn({ key: record.key }, 'the interrupted multipart upload is gone; starting over');
+    logger.warn('the interrupted multipart upload is gone; starting over');
     record.uploadId = null;
     record.parts = [];
     return new Map();
   }
 
-  // Servers that list no part checksums (moto 5) are trusted for parts whose ETag matches one
-  // this engine recorded with its SHA-256; the final checksum comparison catches any mismatch.
+  // Servers that list no part checksums (moto 5) get the SHA-256 this engine recorded for a part
+  // with the same ETag; the final checksum comparison catches any mismatch.
   const recorded = new Map(record.parts.map((part) => [part.partNumber, part]));
   for (const [partNumber, part] of listed) {
     if (part.sha256 === null) {
@@ -172,7 +177,7 @@ export async function listServerParts(
   return parts;
 }
 
-/** Aborts every pending multipart upload of exactly `key`. */
+/** Aborts every pending multipart upload of exactly `key`; `logger` should name the key. */
 export async function abortPendingUploads(
   s3: S3Client,
   bucket: string,
@@ -203,7 +208,7 @@ export async function abortPendingUploads(
   } while (keyMarker !== undefined);
 
   if (aborted > 0) {
-    logger.info({ key, aborted }, 'aborted pending multipart uploads');
+    logger.info({ aborted }, 'aborted pending multipart uploads');
   }
   return aborted;
 }
@@ -228,7 +233,7 @@ export async function discardUpload(
   const stored = head !== null && head.sha256 === record.file.sha256;
   if (stored && record.previousSha256 !== record.file.sha256) {
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: record.key }));
-    logger.info({ key: record.key }, 'deleted the object of a cancelled upload');
+    logger.info('deleted the object of a cancelled upload');
   }
 }
 
