@@ -1,0 +1,100 @@
+import type { Peaks } from '../types.js';
+import { PeakBuilder, samplesPerPeakFor } from './peak-builder.js';
+
+/** How peaks are taken from decoded audio. */
+export interface PeakPlan {
+  peaksPerSecond: number;
+  maxPeaks: number;
+  /** Duration the container declares or estimates; it only sizes the first buckets. */
+  expectedSeconds: number | null;
+  /** Channels kept in the peaks, at most 2. */
+  channels: number;
+}
+
+/** Outcome of decoding a whole file. */
+export interface DecodeResult {
+  /** Peaks, or null when no sample was decoded. */
+  peaks: Peaks | null;
+  /** Decoded sample frames. */
+  frames: number;
+  sampleRate: number;
+  /** Number of errors the decoder reported, and the first message. */
+  errorCount: number;
+  firstError: string | null;
+  /** Set when decoding failed as a whole (for example, ffmpeg is missing or exited with an error). */
+  failure: string | null;
+}
+
+/**
+ * Decoder fed with the bytes of a file in order, which turns decoded samples into peaks at once
+ * so that no more than one chunk of samples is ever held.
+ */
+export interface StreamDecoder {
+  /** Decoder name for logs and warnings, for example `mpg123-decoder`. */
+  readonly name: string;
+  /** Whether `write` needs the file bytes; ffmpeg reads the file itself. */
+  readonly needsBytes: boolean;
+  /** Feeds the next bytes of the file. */
+  write(bytes: Uint8Array): Promise<void>;
+  /** Flushes the decoder and returns what was decoded. */
+  end(): Promise<DecodeResult>;
+  /** Releases the decoder (WASM memory or a child process). Safe to call more than once. */
+  free(): void;
+}
+
+/** Collects decoded audio into peaks, creating the builder once the sample rate is known. */
+export class DecodedAudioSink {
+  private builder: PeakBuilder | null = null;
+  private errorCount = 0;
+  private firstError: string | null = null;
+
+  constructor(private readonly plan: PeakPlan) {}
+
+  /** Adds `frameCount` decoded frames at `sampleRate`. */
+  push(channelData: readonly Float32Array[], frameCount: number, sampleRate: number): void {
+    if (frameCount === 0 || channelData.length === 0) {
+      return;
+    }
+    if (!this.builder) {
+      const channels = Math.max(1, Math.min(this.plan.channels, channelData.length, 2));
+      const expectedFrames =
+        this.plan.expectedSeconds === null ? null : this.plan.expectedSeconds * sampleRate;
+      const samplesPerPeak = samplesPerPeakFor(
+        sampleRate,
+        this.plan.peaksPerSecond,
+        this.plan.maxPeaks,
+        expectedFrames,
+      );
+      this.builder = new PeakBuilder(sampleRate, channels, samplesPerPeak, this.plan.maxPeaks);
+    }
+    // NOTE: a stream whose sample rate changes midway (rare, chained files) is measured at the
+    // first rate, which skews its decoded duration.
+    this.builder.add(channelData, frameCount);
+  }
+
+  /** Counts decoder errors, keeping the first message. */
+  addErrors(messages: readonly string[]): void {
+    this.errorCount += messages.length;
+    this.firstError ??= messages[0] ?? null;
+  }
+
+  /** Returns the peaks and counts; `failure` marks a decoder that failed as a whole. */
+  result(failure: string | null = null): DecodeResult {
+    const peaks = this.builder && this.builder.frameCount > 0 ? this.builder.finish() : null;
+    return {
+      peaks,
+      frames: this.builder?.frameCount ?? 0,
+      sampleRate: this.builder?.sampleRate ?? 0,
+      errorCount: this.errorCount,
+      firstError: this.firstError,
+      failure,
+    };
+  }
+}
+
+/** Splits `bytes` into slices of at most `size` bytes, so decoded output per call stays small. */
+export function* slices(bytes: Uint8Array, size: number): Generator<Uint8Array> {
+  for (let offset = 0; offset < bytes.length; offset += size) {
+    yield bytes.subarray(offset, offset + size);
+  }
+}
