@@ -1,0 +1,1 @@
+export { startEmbeddedS3, type EmbeddedS3Options, type EmbeddedS3Server } from './server';

@@ -1,0 +1,273 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readdir, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import type { Logger } from 'pino';
+
+import type { StoredChecksum } from './checksums';
+import {
+  forEachLimited,
+  isErrorCode,
+  randomHex,
+  readJson,
+  tempPathIn,
+  writeJsonAtomic,
+} from './fs-util';
+import { SortedKeyIndex, compareUtf8 } from './key-index';
+import { KeyedLock } from './keyed-lock';
+import { S3Error, noSuchBucket } from './s3-error';
+import { loadUploads, type UploadRecord } from './upload-store';
+
+/** Part boundary of an object completed from a multipart upload. */
+export interface ObjectPart {
+  size: number;
+  etag: string;
+  checksum?: string;
+}
+
+/** Object metadata as kept in the index and in the JSON sidecar next to the data file. */
+export interface ObjectRecord {
+  key: string;
+  size: number;
+  /** ETag without quotes: hex MD5, or for multipart objects the MD5 of part MD5s plus `-N`. */
+  etag: string;
+  lastModified: number;
+  /** Stored standard headers by lower-case name (content-type, cache-control, ...). */
+  headers: Record<string, string>;
+  /** User metadata by lower-case header name, including the `x-amz-meta-` prefix. */
+  metadata: Record<string, string>;
+  checksum?: StoredChecksum;
+  parts?: ObjectPart[];
+  /** Data file name inside the object's shard folder. */
+  dataFile: string;
+}
+
+/** Object fields that a write supplies; the store names the data file. */
+export type NewObject = Omit<ObjectRecord, 'dataFile'>;
+
+/** Bucket with its object index and its pending multipart uploads. */
+export interface BucketState {
+  name: string;
+  created: number;
+  objects: SortedKeyIndex<ObjectRecord>;
+  uploads: Map<string, UploadRecord>;
+}
+
+const LOAD_CONCURRENCY = 32;
+
+function keyHash(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex');
+}
+
+function isObjectRecord(value: unknown): value is ObjectRecord {
+  const record = value as Partial<ObjectRecord> | null;
+  return (
+    typeof record === 'object' &&
+    record !== null &&
+    typeof record.key === 'string' &&
+    typeof record.size === 'number' &&
+    typeof record.etag === 'string' &&
+    typeof record.lastModified === 'number' &&
+    typeof record.dataFile === 'string'
+  );
+}
+
+/**
+ * File-system store of buckets and objects under one data folder, with a sorted in-memory
+ * index loaded at open. Layout: `buckets/<bucket>/objects/<hh>/<sha256(key)>.json` sidecars
+ * naming their `.data` files, `buckets/<bucket>/uploads/<uploadId>/` for multipart uploads,
+ * and `tmp/` for bodies in flight. Key hashes keep Unicode-normalization twins apart on
+ * file systems that normalize names.
+ *
+ * NOTE: files are renamed into place but not fsynced, which measured 2.5 times slower for small
+ * objects. A finished write survives the process ending at any point, but after a power loss
+ * a file system may keep a sidecar whose data file is incomplete.
+ */
+export class ObjectStore {
+  /** Folder for temp files; on the same file system as the buckets so renames are atomic. */
+  readonly tempDir: string;
+  private readonly locks = new KeyedLock();
+
+  private constructor(
+    private readonly root: string,
+    private readonly buckets: Map<string, BucketState>,
+  ) {
+    this.tempDir = join(root, 'tmp');
+  }
+
+  /** Opens the store in `dataDir`, creating folders, clearing temp files and loading the index. */
+  static async open(dataDir: string, logger: Logger | undefined): Promise<ObjectStore> {
+    const tempDir = join(dataDir, 'tmp');
+    await rm(tempDir, { recursive: true, force: true });
+    await mkdir(tempDir, { recursive: true });
+    await mkdir(join(dataDir, 'buckets'), { recursive: true });
+
+    const buckets = new Map<string, BucketState>();
+    for (const name of await readdir(join(dataDir, 'buckets'))) {
+      const bucketDir = join(dataDir, 'buckets', name);
+      const meta = (await readJson(join(bucketDir, 'bucket.json')).catch(() => undefined)) as
+        { created?: number } | undefined;
+      if (typeof meta?.created !== 'number') {
+        logger?.warn({ bucket: name }, 'skipping bucket folder without a valid bucket.json');
+        continue;
+      }
+      const objects = await loadObjects(join(bucketDir, 'objects'), logger);
+      const uploads = await loadUploads(join(bucketDir, 'uploads'), logger);
+      buckets.set(name, { name, created: meta.created, objects, uploads });
+    }
+    return new ObjectStore(dataDir, buckets);
+  }
+
+  /** Returns a new unique temp file path for an incoming body. */
+  newTempPath(): string {
+    return tempPathIn(this.tempDir);
+  }
+
+  /** Returns every bucket sorted by name. */
+  listBuckets(): BucketState[] {
+    return [...this.buckets.values()].sort((a, b) => compareUtf8(a.name, b.name));
+  }
+
+  /** Returns the bucket, or throws NoSuchBucket. */
+  bucket(name: string): BucketState {
+    const bucket = this.buckets.get(name);
+    if (bucket === undefined) {
+      throw noSuchBucket(name);
+    }
+    return bucket;
+  }
+
+  /** Returns the folder of a bucket. */
+  bucketDir(name: string): string {
+    return join(this.root, 'buckets', name);
+  }
+
+  /** Creates an empty bucket, or throws BucketAlreadyOwnedByYou. */
+  async createBucket(name: string, nowMs: number): Promise<void> {
+    if (this.buckets.has(name)) {
+      throw new S3Error(
+        409,
+        'BucketAlreadyOwnedByYou',
+        'Your previous request to create the named bucket succeeded and you already own it.',
+        { BucketName: name },
+      );
+    }
+    const bucketDir = this.bucketDir(name);
+    await mkdir(join(bucketDir, 'objects'), { recursive: true });
+    await mkdir(join(bucketDir, 'uploads'), { recursive: true });
+    await writeJsonAtomic(join(bucketDir, 'bucket.json'), { created: nowMs }, this.tempDir);
+    this.buckets.set(name, {
+      name,
+      created: nowMs,
+      objects: new SortedKeyIndex(),
+      uploads: new Map(),
+    });
+  }
+
+  /** Deletes an empty bucket and its pending uploads, or throws BucketNotEmpty. */
+  async deleteBucket(name: string): Promise<void> {
+    const bucket = this.bucket(name);
+    if (bucket.objects.size > 0) {
+      throw new S3Error(409, 'BucketNotEmpty', 'The bucket you tried to delete is not empty', {
+        BucketName: name,
+      });
+    }
+    this.buckets.delete(name);
+    const trash = join(this.tempDir, `deleted-bucket-${randomHex(8)}`);
+    await rename(this.bucketDir(name), trash);
+    await rm(trash, { recursive: true, force: true });
+  }
+
+  /** Returns the absolute path of an object's data file. */
+  dataPath(bucket: string, record: ObjectRecord): string {
+    return join(this.shardDir(bucket, keyHash(record.key)), record.dataFile);
+  }
+
+  /**
+   * Moves a complete, verified body from `tempPath` into place as object `object.key` and
+   * writes its sidecar. The sidecar rename is the commit point: a crash before it leaves the
+   * old object, after it the new one. Writes to one key are serialized.
+   */
+  async putObject(bucketName: string, object: NewObject, tempPath: string): Promise<ObjectRecord> {
+    return this.locks.run(`${bucketName}\n${object.key}`, async () => {
+      const bucket = this.bucket(bucketName);
+      const hash = keyHash(object.key);
+      const shardDir = this.shardDir(bucketName, hash);
+      const record: ObjectRecord = { ...object, dataFile: `${hash}.${randomHex(8)}.data` };
+      const dataPath = join(shardDir, record.dataFile);
+
+      await mkdir(shardDir, { recursive: true });
+      await rename(tempPath, dataPath);
+      try {
+        await writeJsonAtomic(join(shardDir, `${hash}.json`), record, this.tempDir);
+      } catch (error) {
+        await rm(dataPath, { force: true });
+        throw error;
+      }
+
+      const previous = bucket.objects.get(object.key);
+      bucket.objects.set(object.key, record);
+      if (previous !== undefined) {
+        await rm(join(shardDir, previous.dataFile), { force: true });
+      }
+      return record;
+    });
+  }
+
+  /** Deletes an object if it exists; deleting a missing key succeeds, as on S3. */
+  async deleteObject(bucketName: string, key: string): Promise<void> {
+    await this.locks.run(`${bucketName}\n${key}`, async () => {
+      const bucket = this.bucket(bucketName);
+      const record = bucket.objects.get(key);
+      if (record === undefined) {
+        return;
+      }
+      const shardDir = this.shardDir(bucketName, keyHash(key));
+      await rm(join(shardDir, `${keyHash(key)}.json`), { force: true });
+      bucket.objects.delete(key);
+      await rm(join(shardDir, record.dataFile), { force: true });
+    });
+  }
+
+  private shardDir(bucket: string, hash: string): string {
+    return join(this.bucketDir(bucket), 'objects', hash.slice(0, 2));
+  }
+}
+
+async function loadObjects(
+  objectsDir: string,
+  logger: Logger | undefined,
+): Promise<SortedKeyIndex<ObjectRecord>> {
+  const records: Array<[string, ObjectRecord]> = [];
+  await mkdir(objectsDir, { recursive: true });
+
+  for (const shard of await readdir(objectsDir)) {
+    const shardDir = join(objectsDir, shard);
+    const files = await readdir(shardDir);
+    const referenced = new Set<string>();
+
+    await forEachLimited(
+      files.filter((file) => file.endsWith('.json')),
+      LOAD_CONCURRENCY,
+      async (file) => {
+        const record = await readJson(join(shardDir, file)).catch(() => undefined);
+        if (!isObjectRecord(record)) {
+          logger?.warn({ file: join(shardDir, file) }, 'skipping unreadable object sidecar');
+          return;
+        }
+        referenced.add(record.dataFile);
+        records.push([record.key, record]);
+      },
+    );
+
+    // Data files that no sidecar names are left by a crash between the two renames of a write.
+    for (const file of files.filter((name) => name.endsWith('.data') && !referenced.has(name))) {
+      await rm(join(shardDir, file), { force: true }).catch((error: unknown) => {
+        if (!isErrorCode(error, 'ENOENT')) {
+          logger?.warn({ err: error, file }, 'failed to remove an orphaned data file');
+        }
+      });
+    }
+  }
+  return SortedKeyIndex.fromEntries(records);
+}
