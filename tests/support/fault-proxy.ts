@@ -10,6 +10,8 @@ export interface FaultProxyOptions {
    * bytes this connection has sent so far, this chunk included.
    */
   shouldDrop?: (connectionBytes: number) => boolean;
+  /** Maximum rate at which each connection forwards client bytes; unlimited when absent. */
+  bytesPerSecond?: number;
 }
 
 /** A TCP proxy on 127.0.0.1 that counts request bytes and can break connections on purpose. */
@@ -22,6 +24,7 @@ export interface FaultProxy {
   drops(): number;
   resetCounters(): void;
   setShouldDrop(rule: FaultProxyOptions['shouldDrop']): void;
+  setBytesPerSecond(rate: number | undefined): void;
   close(): Promise<void>;
 }
 
@@ -30,6 +33,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   let bytes = 0;
   let drops = 0;
   let shouldDrop = options.shouldDrop;
+  let bytesPerSecond = options.bytesPerSecond;
   const sockets = new Set<Socket>();
 
   const server: Server = createServer((client) => {
@@ -63,9 +67,21 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         upstream.destroy();
         return;
       }
-      if (!upstream.write(chunk)) {
-        client.pause();
+      if (bytesPerSecond === undefined) {
+        if (!upstream.write(chunk)) {
+          client.pause();
+        }
+        return;
       }
+      // Holding the client while the chunk "travels" slows the sender down to the rate.
+      client.pause();
+      setTimeout(
+        () => {
+          upstream.write(chunk);
+          client.resume();
+        },
+        (chunk.length * 1000) / bytesPerSecond,
+      );
     });
     upstream.on('drain', () => client.resume());
     upstream.on('data', (chunk: Buffer) => {
@@ -91,6 +107,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     },
     setShouldDrop(rule): void {
       shouldDrop = rule;
+    },
+    setBytesPerSecond(rate): void {
+      bytesPerSecond = rate;
     },
     async close(): Promise<void> {
       for (const socket of sockets) {

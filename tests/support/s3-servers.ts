@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
 
+import { startEmbeddedS3 } from '../../electron/main/storage/embedded-s3';
 import { createS3Client } from '../../electron/main/storage/s3-client';
 
 /** Credentials every test server accepts. */
@@ -13,11 +14,29 @@ export const TEST_CREDENTIALS = {
   secretAccessKey: 'cratebox-test-secret',
 };
 
+/** Kind of local S3 server a test runs against. */
+export type ServerKind = 'embedded' | 'moto';
+
 /** A local S3-compatible server started for a test. */
 export interface LocalS3Server {
+  kind: ServerKind;
   endpoint: string;
   port: number;
+  /** Payload bytes of stored PutObject and UploadPart bodies; null when the server cannot count. */
+  bodyBytesReceived(): number | null;
   close(): Promise<void>;
+}
+
+/** Starts Cratebox's embedded S3 server on 127.0.0.1 with its data in `dataDir`. */
+export async function startEmbeddedServer(dataDir: string): Promise<LocalS3Server> {
+  const server = await startEmbeddedS3({ dataDir, credentials: TEST_CREDENTIALS });
+  return {
+    kind: 'embedded',
+    endpoint: server.endpoint,
+    port: server.port,
+    bodyBytesReceived: () => server.stats().bytesReceived,
+    close: () => server.close(),
+  };
 }
 
 /** Returns a port that was free on 127.0.0.1 a moment ago. */
@@ -52,8 +71,10 @@ export async function startMotoServer(): Promise<LocalS3Server> {
   }
 
   return {
+    kind: 'moto',
     endpoint,
     port,
+    bodyBytesReceived: () => null,
     async close(): Promise<void> {
       if (child.pid !== undefined && child.exitCode === null) {
         process.kill(child.pid, 'SIGTERM');
