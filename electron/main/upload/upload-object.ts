@@ -97,13 +97,10 @@ export async function uploadObject(input: UploadObjectInput): Promise<UploadObje
 
   input.onVerifying();
   await verifyObject(input, reported);
-  if (serverParts.size > 0) {
-    logger.info(
-      { key: record.key, keptParts: serverParts.size },
-      'continued an interrupted upload',
-    );
+  if (keptParts > 0) {
+    logger.info({ keptParts, listedParts: serverParts.size }, 'continued an interrupted upload');
   }
-  return { resumed: serverParts.size > 0 };
+  return { resumed: keptParts > 0 };
 }
 
 // Parts of the persisted upload that may be kept. A gone upload (completed, aborted or expired)
