@@ -11,7 +11,8 @@ import type { AudioInspection, InspectFile } from './inspection';
 import type { UploadSessionHooks } from './resumable-client';
 import { UploadPausedError } from './resumable-client';
 import type { StateStore, UploadRecord } from './state-store';
-import { discardUpload, errorName, headTrack, uploadObject } from './upload-object';
+import { discardUpload, errorName, headTrack } from './multipart-ops';
+import { uploadObject } from './upload-object';
 
 /** S3 limits: parts of at least 5 MiB, at most 10 000 parts per upload. */
 const MIN_PART_BYTES = 5 * 1024 * 1024;

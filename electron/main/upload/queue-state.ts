@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 import type { Logger } from '../log';
 import type {
   UploadJobView,
@@ -8,6 +10,7 @@ import type {
 } from '../../../shared/uploads';
 import { createProgressEmitter } from './progress-emitter';
 import { computeTotals, RateMeter, secondsLeft } from './progress-math';
+import type { PlannedFile } from './source-walker';
 import type { QueueFile, StateStore, StoredBatch, StoredJob } from './state-store';
 
 /** Phase of a running job, shown unless a pause was requested. */
@@ -46,6 +49,11 @@ export interface QueueState {
   readonly jobs: Map<string, JobEntry>;
   readonly batches: Map<string, StoredBatch>;
   load(file: QueueFile): void;
+  /**
+   * Adds a job per planned file and returns their ids. A file still pending from an earlier batch
+   * (a migration started again after a crash) moves to this batch instead of being added twice.
+   */
+  addFiles(files: readonly PlannedFile[], batchId: string, dryRun: boolean): string[];
   view(entry: JobEntry): UploadJobView;
   snapshot(): UploadSnapshot;
   /** Marks a job as changed for the next progress event and the next save. */
@@ -154,6 +162,32 @@ export function createQueueState(deps: {
         batches.set(batch.id, batch);
       }
     },
+    addFiles(files: readonly PlannedFile[], batchId: string, dryRun: boolean): string[] {
+      const pending = new Map<string, JobEntry>();
+      for (const entry of jobs.values()) {
+        if (!TERMINAL_STATES.has(entry.stored.state)) {
+          const { path, key } = entry.stored;
+          pending.set(jobIdentity(path, key, entry.stored.dryRun), entry);
+        }
+      }
+
+      return files.map((file) => {
+        const existing = pending.get(jobIdentity(file.path, file.key, dryRun));
+        if (existing !== undefined) {
+          existing.stored.batchId = batchId;
+          this.changed(existing);
+          return existing.stored.id;
+        }
+        const entry: JobEntry = {
+          stored: newJob(file, batchId, dryRun),
+          meter: new RateMeter(),
+          run: null,
+        };
+        jobs.set(entry.stored.id, entry);
+        this.changed(entry);
+        return entry.stored.id;
+      });
+    },
     view,
     snapshot(): UploadSnapshot {
       return { jobs: [...jobs.values()].map(view), totals: totals() };
@@ -191,4 +225,28 @@ export function createQueueState(deps: {
       await save();
     },
   };
+}
+
+function newJob(file: PlannedFile, batchId: string, dryRun: boolean): StoredJob {
+  const state = file.skip !== null ? 'skipped' : file.error !== null ? 'failed' : 'queued';
+  return {
+    id: randomUUID(),
+    batchId,
+    path: file.path,
+    name: file.name,
+    key: file.key,
+    state,
+    skipReason: file.skip?.reason ?? null,
+    message: file.skip?.message ?? file.error,
+    bytesTotal: file.sizeBytes,
+    bytesSent: 0,
+    wireBytes: 0,
+    attempts: 0,
+    resumed: false,
+    dryRun,
+  };
+}
+
+function jobIdentity(path: string, key: string | null, dryRun: boolean): string {
+  return `${dryRun ? 'dry' : 'real'}\u0000${path}\u0000${key ?? ''}`;
 }

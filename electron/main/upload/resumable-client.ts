@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 
 import {
   CompleteMultipartUploadCommand,
@@ -13,13 +12,8 @@ import type {
   S3Client,
   UploadPartCommandOutput,
 } from '@aws-sdk/client-s3';
-import type {
-  DeserializeHandlerArguments,
-  DeserializeHandlerOutput,
-  DeserializeMiddleware,
-  HttpRequest,
-} from '@smithy/types';
-
+import { COUNTING_MIDDLEWARE, countBodyBytes } from './body-counter';
+import type { BodyWatcher } from './body-counter';
 import type { UploadRecord } from './state-store';
 
 /** A part the server already holds for the persisted multipart upload. */
@@ -65,9 +59,6 @@ export class UploadPausedError extends Error {
   }
 }
 
-// Size of the slices a request body is written in, so progress moves within a part.
-const BODY_SLICE_BYTES = 256 * 1024;
-
 /**
  * Creates the client that `@aws-sdk/lib-storage` uploads through for one job.
  *
@@ -103,7 +94,8 @@ export function createUploadSession(s3: S3Client, hooks: UploadSessionHooks): Up
     // UploadId never reached the record. The request is not aborted on cancel for the same reason.
     record.createPending = true;
     await hooks.saveRecord();
-    const output = await track(s3.send(command));
+    throwIfStopped();
+    const output = await s3.send(command);
     if (output.UploadId === undefined) {
       throw new Error(`CreateMultipartUpload for ${record.key} returned no UploadId`);
     }
@@ -130,7 +122,7 @@ export function createUploadSession(s3: S3Client, hooks: UploadSessionHooks): Up
       throw new UploadPausedError();
     }
 
-    const output = await track(sendPart(command));
+    const output = await sendPart(command);
     if (output.ETag === undefined) {
       throw new Error(`UploadPart ${partNumber} of ${hooks.record.key} returned no ETag`);
     }
@@ -194,10 +186,14 @@ export function createUploadSession(s3: S3Client, hooks: UploadSessionHooks): Up
     );
   }
 
-  async function send(command: unknown): Promise<unknown> {
+  function throwIfStopped(): void {
     if (hooks.signal.aborted) {
       throw abortError();
     }
+  }
+
+  async function dispatch(command: unknown): Promise<unknown> {
+    throwIfStopped();
     if (command instanceof CreateMultipartUploadCommand) {
       return createMultipartUpload(command);
     }
@@ -205,15 +201,19 @@ export function createUploadSession(s3: S3Client, hooks: UploadSessionHooks): Up
       return uploadPart(command);
     }
     if (command instanceof PutObjectCommand) {
-      const output = await track(sendPut(command));
+      const output = await sendPut(command);
       hooks.onPartStored(hooks.record.file.sizeBytes, false);
       return output;
     }
     if (command instanceof CompleteMultipartUploadCommand) {
-      return track(s3.send(command));
+      return s3.send(command);
     }
     throw new Error(`the upload session does not send ${describeCommand(command)}`);
   }
+
+  // The whole handling of a command is tracked, record writes included, so that once drain()
+  // returns nothing of this session touches the server or the record any more.
+  const send = (command: unknown): Promise<unknown> => track(dispatch(command));
 
   const client = new Proxy(s3, {
     get(target, property): unknown {
@@ -241,86 +241,6 @@ function serverHoldsPart(held: ServerPart, localSha256: string, body: Uint8Array
   }
   const md5 = createHash('md5').update(body).digest('hex');
   return held.etag.replaceAll('"', '').toLowerCase() === md5;
-}
-
-/** State of the request body of one command, shared with its counting middleware. */
-interface BodyWatcher {
-  /** Whether the current attempt has handed its whole body to the socket. */
-  written: boolean;
-  onWireBytes(delta: number): void;
-  /** Called when an SDK attempt starts, after a retry delay the job may have been cancelled in. */
-  onAttempt(): void;
-}
-
-const COUNTING_MIDDLEWARE = {
-  step: 'deserialize',
-  priority: 'low',
-  name: 'crateboxCountBodyBytes',
-} as const;
-
-/**
- * Middleware that sends the request body through a counting stream. It sits in the deserialize
- * step with low priority, that is below the retry and signing middleware, so every attempt gets
- * a fresh stream and the retry middleware still sees a replayable buffer.
- */
-function countBodyBytes<Input extends object, Output extends object>(
-  watcher: BodyWatcher,
-): DeserializeMiddleware<Input, Output> {
-  return (next) =>
-    async (args: DeserializeHandlerArguments<Input>): Promise<DeserializeHandlerOutput<Output>> => {
-      const request = args.request;
-      if (!isHttpRequest(request) || !(request.body instanceof Uint8Array)) {
-        return next(args);
-      }
-
-      watcher.written = false;
-      watcher.onAttempt();
-      let counted = 0;
-      const body = countingStream(request.body, (bytes) => {
-        counted += bytes;
-        watcher.onWireBytes(bytes);
-      });
-      body.once('end', () => {
-        watcher.written = true;
-      });
-
-      try {
-        return await next({ ...args, request: withBody(request, body) });
-      } catch (error) {
-        watcher.written = false;
-        watcher.onWireBytes(-counted);
-        throw error;
-      }
-    };
-}
-
-function countingStream(data: Uint8Array, onBytes: (bytes: number) => void): Readable {
-  let offset = 0;
-  return new Readable({
-    highWaterMark: BODY_SLICE_BYTES,
-    read(): void {
-      if (offset >= data.byteLength) {
-        this.push(null);
-        return;
-      }
-      const slice = data.subarray(offset, offset + BODY_SLICE_BYTES);
-      offset += slice.byteLength;
-      onBytes(slice.byteLength);
-      this.push(slice);
-    },
-  });
-}
-
-function isHttpRequest(request: unknown): request is HttpRequest {
-  return (
-    typeof request === 'object' && request !== null && 'headers' in request && 'method' in request
-  );
-}
-
-// A copy, not a change in place: the retry middleware above resends the original buffer.
-function withBody(request: HttpRequest, body: Readable): HttpRequest {
-  const copy: HttpRequest = Object.create(Object.getPrototypeOf(request) as object);
-  return Object.assign(copy, request, { body });
 }
 
 function abortError(): Error {
