@@ -7,6 +7,7 @@ import {
   AbortMultipartUploadCommand,
   DeleteObjectCommand,
   GetObjectCommand,
+  HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListObjectsV2Command,
 } from '@aws-sdk/client-s3';
@@ -42,6 +43,8 @@ export interface UploadHarness {
   trackKeys(): Promise<string[]>;
   pendingUploads(): Promise<{ key: string; uploadId: string }[]>;
   objectSha256(key: string): Promise<string>;
+  /** Returns an object's size in bytes. */
+  objectSize(key: string): Promise<number>;
   /**
    * Payload bytes the server stored since the start or the last {@link resetCounters}; moto cannot
    * count them, so this throws there.
@@ -128,6 +131,10 @@ export async function startUploadHarness(kind: ServerKind = 'embedded'): Promise
     async objectSha256(key: string): Promise<string> {
       const object = await direct.send(new GetObjectCommand({ Bucket: TEST_BUCKET, Key: key }));
       return sha256Of(object.Body as Readable);
+    },
+    async objectSize(key: string): Promise<number> {
+      const head = await direct.send(new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: key }));
+      return head.ContentLength ?? -1;
     },
     serverBodyBytes(): number {
       const received = server.bodyBytesReceived();

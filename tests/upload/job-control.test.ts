@@ -1,7 +1,9 @@
+import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 
+import { peaksKeyFor } from '../../electron/main/library/track-metadata';
 import type { UploadEngine } from '../../electron/main/upload/engine-types';
 import type { UploadJobView } from '../../shared/uploads';
 import { sha256OfFile, writeNoiseWav } from '../support/audio-files';
@@ -197,4 +199,92 @@ test('retry after failure continues from stored parts', async () => {
   );
   expect(await harness.objectSha256('tracks/Retry.wav')).toBe(await sha256OfFile(path));
   expect(await harness.pendingUploads()).toEqual([]);
+});
+
+test('close stops and the next engine finishes', async () => {
+  const size = 30 * MIB;
+  const path = await sourceFile('Closed.wav', size);
+  harness.proxy.setBytesPerSecond(30 * MIB);
+  const stateDir = join(harness.dir, 'state-close');
+  const first = harness.engine({ stateDir, tuning: { parallelParts: 1 } });
+
+  const { batchId } = await first.add([{ path }], { origin: 'desktop' });
+  const waiting = first.whenBatchDone(batchId);
+  await waitUntil(() => harness.serverBodyBytes() >= 10 * MIB);
+  await first.close();
+  await expect(waiting).rejects.toThrow(/closed before batch/);
+  await expect(first.add([{ path }], { origin: 'desktop' })).rejects.toThrow(/engine is closed/);
+
+  harness.proxy.setBytesPerSecond(undefined);
+  const second = harness.engine({ stateDir, tuning: { parallelParts: 1 } });
+  const report = await second.whenBatchDone(batchId);
+
+  expect(report.entries.map((entry) => entry.outcome)).toEqual(['uploaded']);
+  expect(onlyJob(second, batchId).resumed).toBe(true);
+  // Every part crossed once; the rest is the peaks object.
+  const sha256 = await sha256OfFile(path);
+  const peaksBytes = await harness.objectSize(peaksKeyFor(sha256));
+  expect(harness.serverBodyBytes()).toBe(size + peaksBytes);
+  expect(await harness.objectSha256('tracks/Closed.wav')).toBe(sha256);
+  expect(await harness.pendingUploads()).toEqual([]);
+});
+
+test('file changed during upload fails verification', async () => {
+  const size = 20 * MIB;
+  const path = await sourceFile('Changing.wav', size);
+  harness.proxy.setBytesPerSecond(10 * MIB);
+  const engine = newEngine({ tuning: { parallelParts: 1 } });
+
+  const { batchId } = await engine.add([{ path }], { origin: 'desktop' });
+  await waitUntil(() => onlyJob(engine, batchId).bytesSent > 0);
+  // Same size, new bytes in the last part, which has not been read yet.
+  const handle = await open(path, 'r+');
+  await handle.write(Buffer.alloc(1024, 7), 0, 1024, size - 4096);
+  await handle.close();
+  harness.proxy.setBytesPerSecond(undefined);
+  const report = await engine.whenBatchDone(batchId);
+
+  expect(report.entries[0]?.outcome).toBe('failed');
+  expect(report.entries[0]?.message).toMatch(
+    /failed verification: S3 reports SHA-256 .* the local file has/,
+  );
+  expect(report.entries[0]?.message).toContain('The object was deleted');
+  await expectNothingStored();
+
+  engine.retry(onlyJob(engine, batchId).id);
+  const retried = await engine.whenBatchDone(batchId);
+  expect(retried.entries[0]?.outcome).toBe('uploaded');
+  expect(await harness.objectSha256('tracks/Changing.wav')).toBe(await sha256OfFile(path));
+});
+
+test('cancel of a finished job keeps the object', async () => {
+  const path = await sourceFile('Kept.wav', 1 * MIB);
+  const engine = newEngine();
+  const { batchId } = await engine.add([{ path }], { origin: 'desktop' });
+  await engine.whenBatchDone(batchId);
+
+  const view = await engine.cancel(onlyJob(engine, batchId).id);
+
+  expect(view.state).toBe('done');
+  expect(await harness.trackKeys()).toEqual(['tracks/Kept.wav']);
+});
+
+test('unknown job id is NotFound', () => {
+  const engine = newEngine();
+  expect(() => engine.pause('no-such-job')).toThrow(/no upload job with id no-such-job/);
+});
+
+test('clearFinished removes ended jobs and keeps failed ones', async () => {
+  const good = await sourceFile('Clear Good.wav', 1 * MIB);
+  const bad = join(harness.dir, 'source', 'missing.wav');
+  const engine = newEngine();
+  const { batchId } = await engine.add([{ path: good }, { path: bad }], { origin: 'desktop' });
+  await engine.whenBatchDone(batchId);
+
+  const snapshot = engine.clearFinished();
+
+  expect(snapshot.jobs.map((job) => [job.name, job.state])).toEqual([['missing.wav', 'failed']]);
+  expect(snapshot.totals.files).toBe(1);
+  const last = harness.progress.at(-1);
+  expect(last?.removedIds).toHaveLength(1);
 });

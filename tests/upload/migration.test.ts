@@ -1,13 +1,17 @@
 import { copyFile, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
+import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 
+import { decodeTrackMetadata, peaksKeyFor } from '../../electron/main/library/track-metadata';
 import type { ReportEntry } from '../../shared/uploads';
-import { startUploadHarness } from '../support/upload-harness';
+import { startUploadHarness, TEST_BUCKET } from '../support/upload-harness';
 import type { UploadHarness } from '../support/upload-harness';
 
 const FIXTURES = '/work/shared/fixtures/audio';
+/** SHA-256 of id3v2.3.mp3, from the fixtures' MANIFEST.json. */
+const INTRO_SHA256 = 'd3bf17ecd622194e688601592f2b22a3ddfec1b46d5c7dd7795b572cbba21c01';
 let harness: UploadHarness;
 let root: string;
 
@@ -146,6 +150,27 @@ test('migration report is exact and a rerun sends nothing', { timeout: 120_000 }
       'tracks/Singles/Riff.wav',
     ].sort(),
   );
+
+  const head = await harness.direct.send(
+    new HeadObjectCommand({ Bucket: TEST_BUCKET, Key: 'tracks/Album One/01 Intro.mp3' }),
+  );
+  const metadata = decodeTrackMetadata(head.Metadata);
+  expect(head.ContentType).toBe('audio/mpeg');
+  expect(metadata.title).toBe('Home');
+  expect(metadata.album).toBe('Friday Night Lights [Original Movie Soundtrack]');
+  expect(metadata.trackNumber).toBe(5);
+  expect(metadata.sha256).toBe(INTRO_SHA256);
+  expect(metadata.peaksKey).toBe(peaksKeyFor(INTRO_SHA256));
+  const peaks = await harness.direct.send(
+    new GetObjectCommand({ Bucket: TEST_BUCKET, Key: peaksKeyFor(INTRO_SHA256) }),
+  );
+  const stored = JSON.parse((await peaks.Body?.transformToString()) ?? '') as {
+    durationSeconds: number;
+    data: number[][];
+  };
+  expect(stored.durationSeconds).toBeCloseTo(0.78, 1);
+  expect(stored.data.length).toBeGreaterThan(0);
+  expect(harness.uploadedKeys.sort()).toEqual(await harness.trackKeys());
 
   harness.resetCounters();
   const again = await engine.add([{ path: root }], { origin: 'cli', root });
