@@ -40,7 +40,7 @@ const FAMILY_BY_EXTENSION: Record<string, AudioFamily> = {
   aif: 'aiff',
 };
 
-/** Video containers that may hold audio only; music-metadata then tells which streams exist. */
+/** Video containers that may contain audio only; music-metadata then lists their streams. */
 const AUDIO_CAPABLE_VIDEO = new Set(['mp4', 'm4v', 'mov', '3gp', '3g2', 'f4v', 'webm', 'mkv']);
 
 /** Content-Type of each family that has one registered type. */
@@ -60,9 +60,9 @@ const HEAD_BYTES = 4096;
  * Finds the format of a file from its content, never from its name.
  *
  * Detection uses file-type, the library music-metadata itself relies on, rather than our own
- * magic-byte checks: it knows hundreds of signatures (so a rejected file can be named, "a PNG
- * image"), skips ID3v2 tags, and tells MP4 brands and Ogg codecs apart, which hand-written
- * checks would get subtly wrong.
+ * magic-byte checks. It recognises hundreds of signatures, so a rejected file can be named ("a
+ * PNG image"). It also skips ID3v2 tags and tells MP4 brands and Ogg codecs apart, which
+ * hand-written checks would get subtly wrong.
  */
 export async function detectContent(path: string, handle: FileHandle): Promise<ContentDetection> {
   const fileType = await fileTypeFromFile(path);

@@ -1,7 +1,6 @@
 import { open } from 'node:fs/promises';
 import type { IAudioMetadata } from 'music-metadata';
 import { readContainerFacts, type ContainerFacts } from './containers/container-facts.js';
-import { OggPageWalker } from './containers/ogg-pages.js';
 import {
   contentTypeFor,
   describeFileType,
@@ -10,13 +9,12 @@ import {
   type AudioFamily,
 } from './detect.js';
 import { PartHasher } from './hash.js';
+import { runInspectionPass, type PassResult } from './inspection-pass.js';
 import { createDecoder } from './peaks/select-decoder.js';
 import { DecodedAudioSink, type DecodeResult, type StreamDecoder } from './peaks/stream-decoder.js';
-import { readFileOnce, type ChunkConsumer } from './read-pass.js';
 import { tagsFrom } from './tags.js';
 import { judgeTruncation, type TruncationEvidence } from './truncation.js';
 import type { Inspection, InspectOptions, RejectedInspection, RejectionReason } from './types.js';
-import { ZeroTailGate } from './zero-tail.js';
 
 export type * from './types.js';
 
@@ -30,14 +28,6 @@ interface AudioStream {
   channels: number;
   /** Duration the container declares or estimates. */
   durationSeconds: number | null;
-}
-
-/** What the read pass produced. */
-interface PassResult {
-  hashes: { sha256: string; partSha256: string[] };
-  zeroTailBytes: number;
-  ogg: ReturnType<OggPageWalker['finish']> | null;
-  decoded: DecodeResult | null;
 }
 
 /**
@@ -86,7 +76,7 @@ export async function inspectFile(path: string, options: InspectOptions): Promis
     return rejected('not-audio', message, sizeBytes);
   }
 
-  const stream = audioStreamOf(metadata);
+  const stream = audioStreamOf(metadata, facts);
   const peaksPerSecond = options.peaksPerSecond ?? DEFAULT_PEAKS_PER_SECOND;
   const maxPeaks = options.maxPeaks ?? DEFAULT_MAX_PEAKS;
   const sink = new DecodedAudioSink({
@@ -111,7 +101,7 @@ export async function inspectFile(path: string, options: InspectOptions): Promis
 
   let pass: PassResult;
   try {
-    pass = await runPass(path, sizeBytes, hasher, family, facts, decoder, signal);
+    pass = await runInspectionPass({ path, sizeBytes, hasher, family, facts, decoder, signal });
   } finally {
     decoder?.free();
   }
@@ -124,13 +114,14 @@ export async function inspectFile(path: string, options: InspectOptions): Promis
     zeroTailBytes: pass.zeroTailBytes,
     decodedSeconds,
     declared: exactDuration(family, facts, stream, decoder),
-    containerSeconds: stream?.durationSeconds ?? null,
+    // An Ogg stream's length is its last granule position, which cutting the file moves.
+    containerSeconds: family === 'ogg' ? null : (stream?.durationSeconds ?? null),
     pcm: facts.pcm,
     mp4: facts.mp4,
     ogg: pass.ogg,
   } satisfies TruncationEvidence);
   if (verdict.truncated) {
-    logger?.info({ path, sizeBytes }, 'rejected a truncated file');
+    logger?.debug({ path, sizeBytes, message: verdict.message }, 'file is truncated');
     return rejected('truncated', verdict.message, sizeBytes);
   }
 
@@ -163,6 +154,10 @@ export async function inspectFile(path: string, options: InspectOptions): Promis
     warnings.push('The duration is unknown: the container does not state it.');
   }
 
+  logger?.debug(
+    { path, sizeBytes, codec: stream.codec, durationSeconds, decoder: decoder?.name ?? null },
+    'inspected audio file',
+  );
   return {
     kind: 'audio',
     sizeBytes,
@@ -178,59 +173,39 @@ export async function inspectFile(path: string, options: InspectOptions): Promis
   };
 }
 
-/**
- * Reads the file once: the hasher and the zero-tail gate see every byte, the gate forwards the
- * audio part to a compressed-audio decoder, and the PCM reader and the Ogg page walk take the
- * raw chunks.
- */
-async function runPass(
-  path: string,
-  sizeBytes: number,
-  hasher: PartHasher,
-  family: AudioFamily,
-  facts: ContainerFacts,
-  decoder: StreamDecoder | null,
-  signal: AbortSignal | undefined,
-): Promise<PassResult> {
-  const pcmDecoder = facts.pcm && decoder?.needsBytes ? decoder : null;
-  const compressedDecoder = !pcmDecoder && decoder?.needsBytes ? decoder : null;
-  const gate = new ZeroTailGate(
-    facts.audioEnd,
-    compressedDecoder ? (bytes) => compressedDecoder.write(bytes) : null,
-  );
-  const ogg = family === 'ogg' ? new OggPageWalker() : null;
-
-  const consumers: ChunkConsumer[] = [{ write: (chunk) => hasher.update(chunk) }, gate];
-  if (ogg) {
-    consumers.push(ogg);
-  }
-  if (pcmDecoder) {
-    consumers.push({ write: (chunk) => pcmDecoder.write(chunk) });
-  }
-
-  await readFileOnce(path, sizeBytes, consumers, signal);
-  await gate.end();
-  const decoded = decoder ? await untilAborted(decoder.end(), signal) : null;
-
-  return {
-    hashes: hasher.digest(),
-    zeroTailBytes: gate.tailBytes,
-    ogg: ogg ? ogg.finish(sizeBytes) : null,
-    decoded,
-  };
-}
-
-function audioStreamOf(metadata: IAudioMetadata | null): AudioStream | null {
+function audioStreamOf(metadata: IAudioMetadata | null, facts: ContainerFacts): AudioStream | null {
   const format = metadata?.format;
   if (!format || format.hasAudio === false || (!format.codec && !format.sampleRate)) {
     return null;
   }
+  // music-metadata names WAVE_FORMAT_EXTENSIBLE "non-PCM (65534)" even when its sub-format is
+  // PCM. The chunk walk reads the sub-format, so use music-metadata's names for those codes.
+  let codec = format.codec ?? null;
+  if (facts.pcm?.container === 'WAV' && facts.pcm.encoding && codec?.startsWith('non-PCM')) {
+    codec = facts.pcm.encoding.sampleType === 'float' ? 'IEEE_FLOAT' : 'PCM';
+  }
   return {
     container: format.container ?? 'unknown',
-    codec: format.codec ?? null,
+    codec,
     channels: format.numberOfChannels ?? 2,
-    durationSeconds: format.duration && format.duration > 0 ? format.duration : null,
+    durationSeconds: declaredDuration(format, facts),
   };
+}
+
+/**
+ * Returns the duration the container declares or estimates. music-metadata stops reading Ogg
+ * files after their headers unless asked to read every page, so for Ogg the last page's granule
+ * position, read from the end of the file, is used instead.
+ */
+function declaredDuration(format: IAudioMetadata['format'], facts: ContainerFacts): number | null {
+  if (format.duration && format.duration > 0) {
+    return format.duration;
+  }
+  if (facts.oggLastGranule !== null) {
+    const rate = format.codec === 'Opus' ? 48_000 : format.sampleRate;
+    return rate ? facts.oggLastGranule / rate : null;
+  }
+  return null;
 }
 
 function decodedDuration(decoded: DecodeResult | null): number | null {
@@ -273,23 +248,10 @@ function noAudioMessage(
     return `No audio: the file could not be parsed${reason}. Export or download the file again.`;
   }
   const tags = metadata.format.tagTypes;
-  const holds = tags.length > 0 ? `contains ${tags.join(' and ')} tags but` : 'contains';
-  return `No audio: the file ${holds} no audio stream. Export or download the file again.`;
+  const content = tags.length > 0 ? `contains ${tags.join(' and ')} tags but` : 'contains';
+  return `No audio: the file ${content} no audio stream. Export or download the file again.`;
 }
 
 function rejected(reason: RejectionReason, message: string, sizeBytes: number): RejectedInspection {
   return { kind: 'rejected', reason, message, sizeBytes };
-}
-
-/** Waits for `promise`, but rejects with the signal's reason as soon as the signal aborts. */
-function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) {
-    return promise;
-  }
-  signal.throwIfAborted();
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }

@@ -11,13 +11,13 @@ import { ZERO_TAIL_MIN_BYTES } from './zero-tail.js';
  */
 export const TRUNCATION_TOLERANCE_SECONDS = 0.5;
 
-/** Families whose streams never end in a run of zero bytes when complete. */
+/** Families whose complete streams do not end in thousands of zero bytes (MP4 `free` boxes aside). */
 const COMPRESSED: ReadonlySet<AudioFamily> = new Set(['mpeg', 'adts', 'flac', 'ogg', 'mp4']);
 
-/** What the read pass, the decoder and the container headers found about a file's end. */
+/** Findings of the read pass, the decoder and the container headers about a file's end. */
 export interface TruncationEvidence {
   family: AudioFamily;
-  /** Where the audio stream starts (after an ID3v2 tag) and ends (before appended tags). */
+  /** Offsets where the audio stream starts (after an ID3v2 tag) and ends (before appended tags). */
   audioStart: number;
   audioEnd: number;
   /** Zero bytes that end the audio part, just before `audioEnd`. */
@@ -46,6 +46,9 @@ export type TruncationVerdict =
  *   frame count, MP4 track duration) by more than {@link TRUNCATION_TOLERANCE_SECONDS};
  * - a WAV/AIFF data chunk or MP4 box runs past the end of the file, or an Ogg page is cut off.
  * Bitrate-based duration estimates never count, because they can be far off on valid VBR files.
+ *
+ * NOTE: an MPEG or ADTS stream without a Xing/Info/VBRI header that is cut cleanly (no zero
+ * padding) passes as complete, because nothing in such a stream states its length.
  */
 export function judgeTruncation(evidence: TruncationEvidence): TruncationVerdict {
   const causes: string[] = [];
@@ -112,8 +115,8 @@ function zeroTailIsPadding(evidence: TruncationEvidence): boolean {
   if (!COMPRESSED.has(family) || zeroTailBytes < ZERO_TAIL_MIN_BYTES) {
     return false;
   }
-  // Zeros that start inside an ID3v2 tag are its padding, and zeros inside a trailing free/skip
-  // box are space reserved for tags; neither is missing audio.
+  // Zeros that start inside an ID3v2 tag are its padding. Zeros inside a trailing free/skip box
+  // are space reserved for tags. Neither is missing audio.
   const zerosStart = audioEnd - zeroTailBytes;
   if (zerosStart < audioStart) {
     return false;
@@ -121,7 +124,7 @@ function zeroTailIsPadding(evidence: TruncationEvidence): boolean {
   return !(mp4?.trailingFreeAt != null && mp4.trailingFreeAt + 8 <= zerosStart);
 }
 
-/** Whether the bytes from `offset` to the end of the audio part are all zeros. */
+/** Returns whether the bytes from `offset` to the end of the audio part are all zeros. */
 function zerosFrom(offset: number, evidence: TruncationEvidence): boolean {
   return offset < evidence.audioEnd && evidence.audioEnd - offset <= evidence.zeroTailBytes;
 }

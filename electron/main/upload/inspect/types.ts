@@ -28,11 +28,11 @@ export interface AudioTags {
 /**
  * Waveform peaks in the shape that wavesurfer.js 8 takes in its `peaks` option.
  *
- * `data` has one array per channel (at most two, so a stereo waveform has a top and a bottom
- * half). Each value is the signed sample with the largest magnitude in its bucket, in [-1, 1]
+ * `data` has one array per channel, at most two: wavesurfer.js 8.0.1 draws the first above the
+ * axis and the second below it. Files decoded by ffmpeg give one, mixed down. Each value is the signed sample with the largest magnitude in its bucket, in [-1, 1]
  * and rounded to 4 decimals, which is what wavesurfer's own `exportPeaks()` returns. They are
- * not min/max pairs. All buckets cover the same number of samples, so the peaks are evenly
- * spread over `durationSeconds`.
+ * not min/max pairs. All buckets but the last, which may be partial, cover the same number of
+ * samples, so the peaks are evenly spread over `durationSeconds`.
  */
 export interface Peaks {
   /** Decoded duration: decoded sample frames divided by `sampleRate`. */
@@ -65,14 +65,14 @@ export interface AudioInspection {
   warnings: string[];
 }
 
-/** Why a file is not uploaded. */
+/** Reason a file is not uploaded. */
 export type RejectionReason = 'empty' | 'not-audio' | 'no-audio' | 'truncated';
 
 /** Inspection of a file that must not be uploaded. */
 export interface RejectedInspection {
   kind: 'rejected';
   reason: RejectionReason;
-  /** What is wrong and what to do, in words a person can act on. */
+  /** The problem and the next step, in words a person can act on. */
   message: string;
   sizeBytes: number;
 }

@@ -15,9 +15,9 @@ const ZERO_PIECE_BYTES = 64 * 1024;
  * any tags appended to the file.
  *
  * Zeros at the end of a chunk are withheld until a later non-zero byte shows that they are inside
- * the stream, and then forwarded unchanged. So the decoder sees the exact bytes of the audio
- * part, except a tail of at least {@link ZERO_TAIL_MIN_BYTES} zeros, which it never sees:
- * decoding zero padding only produces resync errors.
+ * the stream, and then forwarded unchanged. So the decoder receives the exact bytes of the
+ * audio part, except a tail of at least {@link ZERO_TAIL_MIN_BYTES} zeros, which it never
+ * receives because decoding zero padding only produces resync errors.
  */
 export class ZeroTailGate {
   private withheld = 0;

@@ -2,6 +2,7 @@ import type { FileHandle } from 'node:fs/promises';
 import type { AudioFamily } from '../detect.js';
 import { mpegAudioStart, readMpegInfoFrame, type MpegInfoFrame } from './mpeg-info-frame.js';
 import { walkMp4Boxes, type Mp4BoxWalk } from './mp4-boxes.js';
+import { readLastGranule } from './ogg-pages.js';
 import { readPcmLayout, type PcmLayout } from './pcm-layout.js';
 import { trailingTagBytes } from './trailing-tags.js';
 
@@ -13,8 +14,10 @@ export interface ContainerFacts {
   audioEnd: number;
   mpegInfo: MpegInfoFrame | null;
   mp4: Mp4BoxWalk | null;
+  /** Granule position of the last Ogg page: samples at the codec's rate (48 kHz for Opus). */
+  oggLastGranule: number | null;
   pcm: PcmLayout | null;
-  /** Why no PCM layout was found in a WAV or AIFF file. */
+  /** Reason no PCM layout was found in a WAV or AIFF file. */
   pcmProblem: string | null;
 }
 
@@ -32,6 +35,7 @@ export async function readContainerFacts(
     audioEnd: fileSize,
     mpegInfo: null,
     mp4: null,
+    oggLastGranule: null,
     pcm: null,
     pcmProblem: null,
   };
@@ -44,6 +48,9 @@ export async function readContainerFacts(
   }
   if (family === 'mpeg') {
     facts.mpegInfo = await readMpegInfoFrame(handle);
+  }
+  if (family === 'ogg') {
+    facts.oggLastGranule = await readLastGranule(handle, fileSize);
   }
   if (family === 'mp4') {
     facts.mp4 = await walkMp4Boxes(handle, fileSize);

@@ -9,7 +9,7 @@ export interface CutBox {
   presentBytes: number;
 }
 
-/** What the walk over the top-level boxes of an MP4 (ISO BMFF) file found. */
+/** Findings of the walk over the top-level boxes of an MP4 (ISO BMFF) file. */
 export interface Mp4BoxWalk {
   hasMoov: boolean;
   hasMdat: boolean;

@@ -5,9 +5,9 @@ import { fourCc, readAt } from './read-at.js';
  * Frame count from the Xing/Info or VBRI header that encoders write in the first MPEG frame.
  *
  * music-metadata turns this header into a duration but does not say whether a duration came from
- * it or from a bitrate estimate. The difference matters here: a frame count is exact and shows
- * that audio is missing, while an estimate can be far off on a valid file (a VBR file without
- * this header), so only a frame count may declare a file truncated.
+ * it or from a bitrate estimate. The difference matters here. A frame count is exact and shows
+ * that audio is missing. An estimate can be far off on a valid file (a VBR file without this
+ * header), so only a frame count may declare a file truncated.
  */
 export interface MpegInfoFrame {
   tag: 'Xing' | 'Info' | 'VBRI';
@@ -36,6 +36,9 @@ const BITRATES: Record<string, number[]> = {
   '2-1': [32, 48, 56, 64, 80, 96, 112, 128, 144, 160, 176, 192, 224, 256],
   '2-2': [8, 16, 24, 32, 40, 48, 56, 64, 80, 96, 112, 128, 144, 160],
 };
+
+/** MPEG version by the two version bits of the frame header; 1 is reserved. */
+const VERSIONS: Record<number, 1 | 2 | 2.5> = { 0: 2.5, 2: 2, 3: 1 };
 
 const SAMPLE_RATES: Record<string, number[]> = {
   '1': [44100, 48000, 32000],
@@ -98,9 +101,13 @@ function parseFrameHeader(bytes: Buffer, offset: number): FrameHeader | null {
     return null;
   }
 
-  const version = versionBits === 3 ? 1 : versionBits === 2 ? 2 : 2.5;
+  const version = VERSIONS[versionBits] ?? 1;
   const layer = (4 - layerBits) as 1 | 2 | 3;
-  const table = version === 1 ? `1-${layer}` : layer === 1 ? '2-1' : '2-2';
+  // MPEG-2 and 2.5 share one table for Layer I and one for Layers II and III.
+  let table = layer === 1 ? '2-1' : '2-2';
+  if (version === 1) {
+    table = `1-${layer}`;
+  }
   const bitrate = (BITRATES[table]?.[bitrateIndex - 1] ?? 0) * 1000;
   const sampleRate = SAMPLE_RATES[String(version)]?.[rateIndex] ?? 0;
   const padding = (b2 >> 1) & 1;
@@ -129,7 +136,10 @@ function readInfoTag(
 
   // The Xing/Info tag follows the 4-byte header and the side information, whose size depends on
   // the MPEG version and the channel mode.
-  const sideInfo = frame.version === 1 ? (frame.mono ? 17 : 32) : frame.mono ? 9 : 17;
+  let sideInfo = frame.mono ? 9 : 17;
+  if (frame.version === 1) {
+    sideInfo = frame.mono ? 17 : 32;
+  }
   const xing = frameOffset + 4 + sideInfo;
   const xingTag = window.length >= xing + 12 ? fourCc(window, xing) : '';
   if (xingTag === 'Xing' || xingTag === 'Info') {

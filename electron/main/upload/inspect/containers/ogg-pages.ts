@@ -1,4 +1,7 @@
-/** What the walk over the pages of an Ogg file found. */
+import type { FileHandle } from 'node:fs/promises';
+import { readAt } from './read-at.js';
+
+/** Findings of the walk over the pages of an Ogg file. */
 export interface OggPageWalk {
   pages: number;
   /** Whether the last complete page carries the end-of-stream flag, as a finished file's does. */
@@ -11,10 +14,38 @@ export interface OggPageWalk {
 
 const PAGE_HEADER_BYTES = 27;
 const END_OF_STREAM_FLAG = 0x04;
+/** Largest possible Ogg page: the header, 255 segment sizes and 255 segments of 255 bytes. */
+const MAX_PAGE_BYTES = PAGE_HEADER_BYTES + 255 + 255 * 255;
+
+/**
+ * Reads the granule position of the last page that has one, from the end of the file. It is the
+ * stream's length in samples, at 48 kHz and including the pre-skip for Opus. A cut file gives
+ * the position where its last page would have ended, so this is an estimate.
+ */
+export async function readLastGranule(
+  handle: FileHandle,
+  fileSize: number,
+): Promise<number | null> {
+  const start = Math.max(0, fileSize - MAX_PAGE_BYTES);
+  const tail = await readAt(handle, start, fileSize - start);
+  for (let at = tail.lastIndexOf('OggS'); at >= 0; at = tail.lastIndexOf('OggS', at - 1)) {
+    if (at + PAGE_HEADER_BYTES <= tail.length && tail[at + 4] === 0) {
+      const granule = tail.readBigInt64LE(at + 6);
+      // A position of -1 marks a page on which no packet ends.
+      if (granule >= 0n) {
+        return Number(granule);
+      }
+    }
+    if (at === 0) {
+      break;
+    }
+  }
+  return null;
+}
 
 /**
  * Follows the chain of Ogg pages through chunks fed in file order. Each page header gives the
- * page length, so the walk knows where the next page must start and can tell a complete file
+ * page length, so the walk computes where the next page must start and can tell a complete file
  * from one that ends inside a page. It reads only headers and keeps at most one in memory.
  */
 export class OggPageWalker {
@@ -68,7 +99,11 @@ export class OggPageWalker {
       }
     }
 
-    const completePages = cutPage ? this.pages - (this.pageBytes === null ? 0 : 1) : this.pages;
+    // A cut page whose header was complete has been counted already.
+    let completePages = this.pages;
+    if (cutPage && this.pageBytes !== null) {
+      completePages -= 1;
+    }
     return {
       pages: completePages,
       endsWithEndOfStream: cutPage === null && (this.lastFlags & END_OF_STREAM_FLAG) !== 0,

@@ -1,7 +1,7 @@
 import type { FileHandle } from 'node:fs/promises';
 import { fourCc, readAt } from './read-at.js';
 
-/** How PCM samples are stored. */
+/** Storage format of PCM samples. */
 export interface PcmEncoding {
   sampleType: 'signed' | 'unsigned' | 'float';
   /** Bytes per sample as stored (a 24-bit sample in a 32-bit container takes 4). */
@@ -9,7 +9,7 @@ export interface PcmEncoding {
   littleEndian: boolean;
 }
 
-/** Where the audio of a WAV or AIFF file is and how it is encoded, from its chunk headers. */
+/** Location and encoding of the samples of a WAV or AIFF file, from its chunk headers. */
 export interface PcmLayout {
   container: 'WAV' | 'AIFF';
   /** Null when the samples are compressed or in a format the PCM reader does not handle. */
@@ -71,7 +71,11 @@ async function readWaveLayout(handle: FileHandle, fileSize: number): Promise<Pcm
     } else if (id === 'fmt ') {
       format = parseWaveFormat(await readAt(handle, offset + 8, Math.min(size, 40)));
     } else if (id === 'data') {
-      const declared = size === UNSET_SIZE ? dataSize64 : size === 0 ? null : size;
+      // Writers that stream the file may leave the size 0 or 0xFFFFFFFF: read to the end then.
+      let declared: number | null = size === 0 ? null : size;
+      if (size === UNSET_SIZE) {
+        declared = dataSize64;
+      }
       data = { offset: offset + 8, declared };
       if (format || declared === null) {
         break;

@@ -23,7 +23,7 @@ export function fourCc(bytes: Buffer, offset: number): string {
   return bytes.toString('latin1', offset, offset + 4);
 }
 
-/** Whether a four-character code holds only printable ASCII, as real chunk and box ids do. */
+/** Returns whether a four-character code is printable ASCII, as real chunk and box ids are. */
 export function isPrintableFourCc(code: string): boolean {
   return /^[\x20-\x7e]{4}$/.test(code);
 }

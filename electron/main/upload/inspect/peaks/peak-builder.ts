@@ -3,7 +3,10 @@ import type { Peaks } from '../types.js';
 /** Peaks are kept at this precision, as wavesurfer's `exportPeaks()` does by default. */
 const PEAK_PRECISION = 10_000;
 
-/** Bucket length in sample frames for a target peak rate and a cap on the number of peaks. */
+/**
+ * Returns the bucket length in sample frames for a target peak rate and a cap on the number of
+ * peaks, given the number of frames the container declares or estimates.
+ */
 export function samplesPerPeakFor(
   sampleRate: number,
   peaksPerSecond: number,
@@ -11,6 +14,8 @@ export function samplesPerPeakFor(
   expectedFrames: number | null,
 ): number {
   const byRate = Math.max(1, Math.round(sampleRate / peaksPerSecond));
+  // NOTE: an estimate that is too high (a VBR MP3 without a Xing header) gives proportionally
+  // fewer peaks than the cap. An estimate that is too low is corrected by merging buckets.
   const byCap = expectedFrames ? Math.ceil(expectedFrames / maxPeaks) : 1;
   return Math.max(byRate, byCap);
 }

@@ -8,7 +8,7 @@ import { createPcmDecoder } from './pcm-decoder.js';
 import type { DecodedAudioSink, StreamDecoder } from './stream-decoder.js';
 import { createVorbisDecoder } from './vorbis-decoder.js';
 
-/** What decoder selection needs to know about a file. */
+/** File facts that decoder selection uses. */
 export interface DecoderChoice {
   path: string;
   family: AudioFamily;
@@ -20,9 +20,9 @@ export interface DecoderChoice {
 }
 
 /**
- * Creates the decoder for a file: a bundled WASM decoder for MPEG audio, FLAC, Opus and Vorbis,
- * the PCM reader for uncompressed WAV and AIFF, and ffmpeg for everything else (AAC and ALAC in
- * MP4, compressed WAV/AIFF, WMA, and so on). Returns the reason when there is none.
+ * Creates the decoder for a file, or returns why there is none. MPEG audio, FLAC, Opus and Vorbis
+ * get a bundled WASM decoder, and uncompressed WAV and AIFF the PCM reader. ffmpeg decodes
+ * everything else: AAC and ALAC in MP4, compressed WAV/AIFF, WMA, and so on.
  */
 export async function createDecoder(
   choice: DecoderChoice,

@@ -1,7 +1,7 @@
 import type { Peaks } from '../types.js';
 import { PeakBuilder, samplesPerPeakFor } from './peak-builder.js';
 
-/** How peaks are taken from decoded audio. */
+/** Settings for taking peaks from decoded audio. */
 export interface PeakPlan {
   peaksPerSecond: number;
   maxPeaks: number;
@@ -26,8 +26,8 @@ export interface DecodeResult {
 }
 
 /**
- * Decoder fed with the bytes of a file in order, which turns decoded samples into peaks at once
- * so that no more than one chunk of samples is ever held.
+ * Decoder that turns a file into peaks as it decodes, so that it holds no more than one chunk of
+ * samples at a time. WASM decoders and the PCM reader are fed the file's bytes in order.
  */
 export interface StreamDecoder {
   /** Decoder name for logs and warnings, for example `mpg123-decoder`. */
@@ -97,4 +97,50 @@ export function* slices(bytes: Uint8Array, size: number): Generator<Uint8Array> 
   for (let offset = 0; offset < bytes.length; offset += size) {
     yield bytes.subarray(offset, offset + size);
   }
+}
+
+/**
+ * Wraps a decoder so that an exception while decoding (a corrupt stream the library cannot
+ * handle) stops decoding instead of failing the inspection. `end` then returns the error as the
+ * failure, with no peaks, and hashing and truncation checks go on.
+ */
+export function failSoft(decoder: StreamDecoder): StreamDecoder {
+  let failure: string | null = null;
+  const fail = (error: unknown): DecodeResult => {
+    failure ??= `${decoder.name} failed: ${error instanceof Error ? error.message : String(error)}`;
+    return {
+      peaks: null,
+      frames: 0,
+      sampleRate: 0,
+      errorCount: 0,
+      firstError: null,
+      failure,
+    };
+  };
+
+  return {
+    name: decoder.name,
+    needsBytes: decoder.needsBytes,
+    async write(bytes: Uint8Array): Promise<void> {
+      if (failure !== null) {
+        return;
+      }
+      try {
+        await decoder.write(bytes);
+      } catch (error) {
+        fail(error);
+      }
+    },
+    async end(): Promise<DecodeResult> {
+      if (failure !== null) {
+        return fail(null);
+      }
+      try {
+        return await decoder.end();
+      } catch (error) {
+        return fail(error);
+      }
+    },
+    free: () => decoder.free(),
+  };
 }

@@ -18,7 +18,7 @@ export interface WasmAudioDecoder {
 
 /**
  * Bytes passed to one `decode` call. Small slices keep the decoded output of a call to a few
- * seconds of audio; a 1 MiB slice of a 64 kbit/s MP3 would decode to about 130 s (45 MB).
+ * seconds of audio. A 1 MiB slice of a 64 kbit/s MP3 would decode to about 130 s (45 MB).
  */
 const SLICE_BYTES = 64 * 1024;
 
