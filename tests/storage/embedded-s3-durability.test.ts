@@ -1,4 +1,4 @@
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
@@ -14,6 +14,7 @@ import {
   PutObjectCommand,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterEach, describe, expect, it } from 'vitest';
 
@@ -90,8 +91,8 @@ describe('durability', () => {
   });
 
   it('keeps objects and pending uploads across a restart', async () => {
-    const started_ = await started();
-    const s3 = started_.client();
+    const current = await started();
+    const s3 = current.client();
     const keys = ['a.flac', 'dir/b.flac', 'dir/c d.flac', 'e\u0301.flac', '\u00e9.flac'];
     for (const key of keys) {
       await s3.send(
@@ -122,7 +123,7 @@ describe('durability', () => {
       }),
     );
 
-    await started_.restart();
+    await current.restart();
 
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET }));
     const expectedKeys = [...keys].sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
@@ -169,19 +170,56 @@ describe('durability', () => {
     expect(head.ContentType).toBe('audio/flac');
   });
 
+  it('finishes a read that started before an overwrite', async () => {
+    const { client, dataDir, server } = await started();
+    const s3 = client();
+    const original = patternBytes(11 * MIB, 8);
+    // Multipart objects are stored as one file per part, opened only when the read reaches it.
+    await new Upload({
+      client: s3,
+      params: { Bucket: BUCKET, Key: 'busy', Body: original },
+      partSize: 5 * MIB,
+    }).done();
+    const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: BUCKET, Key: 'busy' }));
+
+    const received: Buffer[] = [];
+    const response = await new Promise<IncomingMessage>((resolve, reject) => {
+      httpRequest(url, resolve).on('error', reject).end();
+    });
+    const firstChunk = await new Promise<Buffer>((resolve) => response.once('data', resolve));
+    response.pause();
+    received.push(firstChunk);
+
+    await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'busy', Body: 'replacement' }));
+    response.on('data', (chunk: Buffer) => received.push(chunk));
+    response.resume();
+    await new Promise((resolve) => response.once('close', resolve));
+
+    expect(Buffer.concat(received).equals(original)).toBe(true);
+    const got = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'busy' }));
+    expect(await got.Body?.transformToString()).toBe('replacement');
+    // The client has every byte before the server's stream ends, so close the server, which
+    // waits for its handlers, before looking for the replaced part files.
+    await server.close();
+    const dataFiles = (await filesUnder(join(dataDir, 'buckets'))).filter((file) =>
+      file.endsWith('.data'),
+    );
+    expect(dataFiles).toHaveLength(1);
+  });
+
   it('removes orphaned data and temp files at start', async () => {
-    const started_ = await started();
-    const s3 = started_.client();
+    const current = await started();
+    const s3 = current.client();
     await s3.send(new PutObjectCommand({ Bucket: BUCKET, Key: 'kept', Body: 'kept' }));
-    const shardDir = join(started_.dataDir, 'buckets', BUCKET, 'objects', '00');
+    const shardDir = join(current.dataDir, 'buckets', BUCKET, 'objects', '00');
     await mkdir(shardDir, { recursive: true });
     await writeFile(join(shardDir, 'orphan.0000.data'), 'left by a crash');
-    await writeFile(join(started_.dataDir, 'tmp', 'upload.tmp'), 'half a body');
+    await writeFile(join(current.dataDir, 'tmp', 'upload.tmp'), 'half a body');
     await writeFile(join(shardDir, 'broken.json'), '{ not json');
 
-    await started_.restart();
+    await current.restart();
 
-    const files = await filesUnder(started_.dataDir);
+    const files = await filesUnder(current.dataDir);
     expect(files.some((file) => file.endsWith('orphan.0000.data'))).toBe(false);
     expect(files.some((file) => file.endsWith('upload.tmp'))).toBe(false);
     const listed = await s3.send(new ListObjectsV2Command({ Bucket: BUCKET }));

@@ -151,7 +151,7 @@ describe('ListObjectsV2', () => {
     );
   });
 
-  it('answers NoSuchBucket for a missing bucket', async () => {
+  it('returns NoSuchBucket for a missing bucket', async () => {
     await expectS3Error(
       s3.send(new ListObjectsV2Command({ Bucket: 'absent' })),
       'NoSuchBucket',

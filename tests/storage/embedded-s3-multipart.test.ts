@@ -182,12 +182,23 @@ describe('part validation', () => {
         .digest('hex')}-1"`,
     );
     expect((await readAll(plain, 'small-parts')).toString()).toBe('tiny');
+
+    // A retry of a Complete whose response was lost succeeds again, as on S3.
+    const retried = await plain.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: BUCKET,
+        Key: 'small-parts',
+        UploadId: uploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: first.ETag }] },
+      }),
+    );
+    expect(retried.ETag).toBe(done.ETag);
   });
 
   it('rejects unknown ETags with InvalidPart and unordered parts with InvalidPartOrder', async () => {
     const uploadId = await createUpload(plain, 'bad-parts');
     const body = patternBytes(5 * MIB, 3);
-    const one = await plain.send(
+    const firstPart = await plain.send(
       new UploadPartCommand({
         Bucket: BUCKET,
         Key: 'bad-parts',
@@ -196,7 +207,7 @@ describe('part validation', () => {
         Body: body,
       }),
     );
-    const two = await plain.send(
+    const secondPart = await plain.send(
       new UploadPartCommand({
         Bucket: BUCKET,
         Key: 'bad-parts',
@@ -220,11 +231,11 @@ describe('part validation', () => {
       'InvalidPart',
       400,
     );
-    await expectS3Error(complete([{ PartNumber: 3, ETag: one.ETag }]), 'InvalidPart', 400);
+    await expectS3Error(complete([{ PartNumber: 3, ETag: firstPart.ETag }]), 'InvalidPart', 400);
     await expectS3Error(
       complete([
-        { PartNumber: 2, ETag: two.ETag },
-        { PartNumber: 1, ETag: one.ETag },
+        { PartNumber: 2, ETag: secondPart.ETag },
+        { PartNumber: 1, ETag: firstPart.ETag },
       ]),
       'InvalidPartOrder',
       400,
@@ -234,7 +245,7 @@ describe('part validation', () => {
     );
   });
 
-  it('answers NoSuchUpload for an unknown upload id', async () => {
+  it('returns NoSuchUpload for an unknown upload id', async () => {
     await expectS3Error(
       plain.send(
         new UploadPartCommand({

@@ -89,7 +89,7 @@ describe('buckets', () => {
     expect(versioning.Status).toBeUndefined();
   });
 
-  it('answers NoSuchBucket for a missing bucket', async () => {
+  it('returns NoSuchBucket for a missing bucket', async () => {
     await expectS3Error(
       s3.send(new PutObjectCommand({ Bucket: 'missing', Key: 'k', Body: 'x' })),
       'NoSuchBucket',
@@ -141,7 +141,7 @@ describe('objects', () => {
     expect(head.ContentType).toBe('binary/octet-stream');
   });
 
-  it('answers NoSuchKey and NotFound for a missing key', async () => {
+  it('returns NoSuchKey and NotFound for a missing key', async () => {
     const error = await expectS3Error(
       s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'nope' })),
       'NoSuchKey',
@@ -273,7 +273,7 @@ describe('reads', () => {
     }
   });
 
-  it('answers 416 InvalidRange for an unsatisfiable range', async () => {
+  it('returns 416 InvalidRange for an unsatisfiable range', async () => {
     await expectS3Error(
       s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: 'alphabet', Range: 'bytes=26-30' })),
       'InvalidRange',
@@ -408,7 +408,7 @@ describe('copies', () => {
     expect(await got.Body?.transformToString()).toBe('odd');
   });
 
-  it('answers NoSuchKey for a missing copy source', async () => {
+  it('returns NoSuchKey for a missing copy source', async () => {
     await expectS3Error(
       s3.send(new CopyObjectCommand({ Bucket: BUCKET, Key: 'x', CopySource: `${BUCKET}/absent` })),
       'NoSuchKey',
@@ -418,7 +418,7 @@ describe('copies', () => {
 });
 
 describe('protocol', () => {
-  it('answers CORS preflight requests and adds CORS headers', async () => {
+  it('handles CORS preflight and headers', async () => {
     const preflight = await rawRequest(`${fixture.server.endpoint}/${BUCKET}/alphabet`, {
       method: 'OPTIONS',
       headers: {
@@ -457,7 +457,7 @@ describe('protocol', () => {
     expect(xmlField(response.body, 'Resource')).toBe('/');
   });
 
-  it('answers 501 NotImplemented naming the operation', async () => {
+  it('returns 501 NotImplemented naming the operation', async () => {
     await expectS3Error(
       s3.send(new PutBucketCorsCommand({ Bucket: BUCKET, CORSConfiguration: { CORSRules: [] } })),
       'NotImplemented',

@@ -37,8 +37,8 @@ export interface MotoServer {
 }
 
 /**
- * Starts `moto_server` on 127.0.0.1 on a free port and waits until it answers HTTP. Stops it
- * by PID. Rejects when it exits early or does not answer within `startTimeoutMs`.
+ * Starts `moto_server` on 127.0.0.1 on a free port and waits until it responds to HTTP.
+ * Rejects when it exits early or does not respond within `startTimeoutMs`. `stop` ends it by PID.
  */
 export async function startMoto(executable: string, startTimeoutMs = 30_000): Promise<MotoServer> {
   const port = await freePort();
@@ -71,7 +71,7 @@ export async function startMoto(executable: string, startTimeoutMs = 30_000): Pr
     if (Date.now() > deadline) {
       child.kill();
       throw new Error(
-        `moto_server did not answer on ${endpoint} within ${startTimeoutMs} ms: ${output}`,
+        `moto_server did not respond on ${endpoint} within ${startTimeoutMs} ms: ${output}`,
       );
     }
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -1,6 +1,6 @@
-// The same table of keys and behaviours runs against the embedded server and, where it is
-// installed, against moto_server, an independent S3 implementation, to confirm the expected
-// answers.
+// The same table of keys and behaviours runs against the embedded server and against
+// moto_server where it is installed. moto is an independent S3 implementation, so its passing
+// the table confirms the expected responses.
 import {
   CopyObjectCommand,
   CreateBucketCommand,
@@ -150,7 +150,7 @@ function compatibilitySuite(
   });
 
   describe('behaviour', () => {
-    it('answer NoSuchKey and NoSuchBucket', async () => {
+    it('return NoSuchKey and NoSuchBucket', async () => {
       await expectS3Error(
         s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'absent' })),
         'NoSuchKey',
@@ -163,7 +163,7 @@ function compatibilitySuite(
       );
     });
 
-    it('answer ranges with 206 and unsatisfiable ranges with 416', async () => {
+    it('return 206 for ranges and 416 past the end', async () => {
       const key = AWKWARD_KEYS[0]?.[1] ?? '';
       const got = await s3.send(
         new GetObjectCommand({ Bucket: bucket, Key: key, Range: 'bytes=0-3' }),

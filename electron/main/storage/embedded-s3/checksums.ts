@@ -9,7 +9,7 @@ export const CHECKSUM_ALGORITHMS = ['CRC32', 'CRC32C', 'CRC64NVME', 'SHA1', 'SHA
 /** Name of a flexible checksum algorithm. */
 export type ChecksumAlgorithm = (typeof CHECKSUM_ALGORITHMS)[number];
 
-/** How a multipart object's checksum was built: over the part checksums or over all bytes. */
+/** Kind of multipart object checksum: over the part checksums, or over all bytes. */
 export type ChecksumType = 'COMPOSITE' | 'FULL_OBJECT';
 
 /** Stored checksum of an object or part: the base64 value as S3 returns it. */

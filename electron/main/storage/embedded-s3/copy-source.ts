@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { Transform, type TransformCallback } from 'node:stream';
+import { Transform, type Readable, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 
 import { createDigest, type ChecksumAlgorithm } from './checksums';
 import { requestHeader, type RequestContext } from './context';
 import type { ObjectRecord } from './object-store';
-import type { ByteRange } from './object-read';
 import { quoteEtag } from './responses';
 import { invalidArgument, noSuchKey, preconditionFailed } from './s3-error';
 import { percentDecode } from './uri';
@@ -85,13 +84,12 @@ export interface CopiedBytes {
 }
 
 /**
- * Copies a byte range of `sourcePath` (all of it when `range` is undefined) to a new file at
- * `targetPath`, computing MD5 and the checksums of `algorithms` on the way.
+ * Copies `source` (a stream from ObjectStore.readObject) to a new file at `targetPath`,
+ * computing MD5 and the checksums of `algorithms` on the way.
  */
 export async function copyWithDigests(
-  sourcePath: string,
+  source: Readable,
   targetPath: string,
-  range: ByteRange | undefined,
   algorithms: ChecksumAlgorithm[],
 ): Promise<CopiedBytes> {
   const md5 = createHash('md5');
@@ -108,7 +106,6 @@ export async function copyWithDigests(
     },
   });
 
-  const source = createReadStream(sourcePath, { ...range, highWaterMark: 1 << 20 });
   try {
     await pipeline(source, digesting, createWriteStream(targetPath, { flags: 'wx' }));
   } catch (error) {

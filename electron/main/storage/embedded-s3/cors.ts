@@ -46,7 +46,7 @@ export function exposeHeaders(response: ServerResponse, names: string[]): void {
 }
 
 /**
- * Answers a CORS preflight (OPTIONS) for any origin, method and headers; S3 would need a
+ * Responds to a CORS preflight (OPTIONS) for any origin, method and headers. S3 would need a
  * bucket CORS configuration, which this server does not keep.
  */
 export function sendPreflight(request: IncomingMessage, response: ServerResponse): void {

@@ -6,7 +6,7 @@ import { invalidArgument } from './s3-error';
 import { s3UriEncode, queryValue, type QueryParameter } from './uri';
 import { element, optionalElement, type XmlElement } from './xml';
 
-/** Largest page S3 returns, whatever max-keys asks for. */
+/** Maximum page size of S3 listings, whatever max-keys requests. */
 export const MAX_LIST_KEYS = 1000;
 
 /** Page of a listing: objects and common prefixes in key order, at most `maxKeys` together. */

@@ -1,14 +1,11 @@
-import { createHash } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 
 import {
   checksumElementName,
   checksumHeaderName,
-  multipartChecksum,
   parseChecksumAlgorithm,
   validateMultipartChecksumType,
   type ChecksumType,
-  type StoredChecksum,
 } from './checksums';
 import { requestHeader, type RequestContext } from './context';
 import {
@@ -18,30 +15,21 @@ import {
   type CopiedBytes,
 } from './copy-source';
 import { objectHeadersFromRequest } from './object-headers';
-import type { NewObject } from './object-store';
-import { MAX_PUT_BYTES, checkWriteConditions, validateKey } from './object-write';
+import { MAX_PUT_BYTES, validateKey } from './object-write';
 import { parseRange } from './object-read';
-import { receiveBodyToBuffer, receiveBodyToFile } from './request-body';
+import { receiveBodyToFile } from './request-body';
 import { quoteEtag, sendEmpty, sendXml, xmlDate } from './responses';
-import { S3Error, invalidArgument, invalidRequest, malformedXml } from './s3-error';
+import { invalidArgument, invalidRequest } from './s3-error';
 import type { PartRecord, UploadRecord } from './upload-store';
-import { queryValue, s3UriEncode } from './uri';
-import {
-  childRecords,
-  childText,
-  element,
-  optionalElement,
-  parseRequestXml,
-  type XmlRecord,
-} from './xml';
+import { queryValue } from './uri';
+import { element, optionalElement } from './xml';
 
 /** Smallest size of every part but the last, as on S3 (5 MiB). */
 export const MIN_PART_BYTES = 5 * 1024 * 1024;
 
 const MAX_PART_NUMBER = 10000;
-const MAX_COMPLETE_BODY_BYTES = 8 << 20;
 
-function uploadIdOf(context: RequestContext): string {
+export function uploadIdOf(context: RequestContext): string {
   return queryValue(context.query, 'uploadId') ?? '';
 }
 
@@ -200,9 +188,12 @@ export async function uploadPartCopy(context: RequestContext): Promise<void> {
   try {
     const algorithms = upload.checksumAlgorithm === undefined ? [] : [upload.checksumAlgorithm];
     const copied = await copyWithDigests(
-      store.dataPath(source.bucket, source.record),
+      store.readObject(
+        source.bucket,
+        source.record,
+        range ?? { start: 0, end: source.record.size - 1 },
+      ),
       tempPath,
-      range,
       algorithms,
     );
     const part = await storePart(context, upload, partNumber, copied, tempPath);
@@ -221,153 +212,6 @@ export async function uploadPartCopy(context: RequestContext): Promise<void> {
   } finally {
     await rm(tempPath, { force: true });
   }
-}
-
-function unquote(etag: string): string {
-  return etag.trim().replace(/^"(.*)"$/, '$1');
-}
-
-function invalidPart(upload: UploadRecord, partNumber: number, etag: string): S3Error {
-  return new S3Error(
-    400,
-    'InvalidPart',
-    "One or more of the specified parts could not be found. The part may not have been uploaded, or the specified entity tag may not match the part's entity tag.",
-    { UploadId: upload.uploadId, PartNumber: String(partNumber), ETag: etag },
-  );
-}
-
-function selectParts(upload: UploadRecord, requested: XmlRecord[]): PartRecord[] {
-  if (requested.length === 0) {
-    throw invalidRequest('You must specify at least one part');
-  }
-  let previous = 0;
-  return requested.map((entry, index) => {
-    const partNumber = Number(childText(entry, 'PartNumber')?.trim());
-    const etag = childText(entry, 'ETag');
-    if (!Number.isInteger(partNumber) || etag === undefined) {
-      throw malformedXml();
-    }
-    if (partNumber <= previous) {
-      throw new S3Error(
-        400,
-        'InvalidPartOrder',
-        'The list of parts was not in ascending order. The parts list must be specified in order by part number.',
-      );
-    }
-    previous = partNumber;
-
-    const part = upload.parts.get(partNumber);
-    if (part === undefined || unquote(etag) !== part.etag) {
-      throw invalidPart(upload, partNumber, etag);
-    }
-    if (upload.checksumAlgorithm !== undefined) {
-      const checksum = childText(entry, checksumElementName(upload.checksumAlgorithm));
-      if (checksum === undefined && upload.checksumType === 'COMPOSITE') {
-        throw invalidRequest(
-          `The upload was created using a ${upload.checksumAlgorithm.toLowerCase()} checksum. The complete request must include the checksum for each part. It was missing for part ${partNumber} in the request.`,
-        );
-      }
-      if (checksum !== undefined && checksum.trim() !== part.checksum) {
-        throw invalidPart(upload, partNumber, etag);
-      }
-    }
-    if (index < requested.length - 1 && part.size < MIN_PART_BYTES) {
-      throw new S3Error(
-        400,
-        'EntityTooSmall',
-        'Your proposed upload is smaller than the minimum allowed size',
-        {
-          ProposedSize: String(part.size),
-          MinSizeAllowed: String(MIN_PART_BYTES),
-          PartNumber: String(partNumber),
-          ETag: etag,
-        },
-      );
-    }
-    return part;
-  });
-}
-
-function completedObject(
-  context: RequestContext,
-  upload: UploadRecord,
-  parts: PartRecord[],
-): NewObject {
-  const md5s = Buffer.concat(parts.map((part) => Buffer.from(part.etag, 'hex')));
-  const etag = `${createHash('md5').update(md5s).digest('hex')}-${parts.length}`;
-
-  let checksum: StoredChecksum | undefined;
-  if (upload.checksumAlgorithm !== undefined && upload.checksumType !== undefined) {
-    const inputs = parts.map((part) => ({ value: part.checksum ?? '', size: part.size }));
-    const value = multipartChecksum(upload.checksumAlgorithm, upload.checksumType, inputs);
-    const expected = requestHeader(context, checksumHeaderName(upload.checksumAlgorithm));
-    if (
-      expected !== undefined &&
-      expected.trim() !== value &&
-      `${expected.trim()}-${parts.length}` !== value
-    ) {
-      throw new S3Error(
-        400,
-        'BadDigest',
-        `The ${upload.checksumAlgorithm} you specified did not match the calculated checksum.`,
-      );
-    }
-    checksum = { algorithm: upload.checksumAlgorithm, value, type: upload.checksumType };
-  }
-
-  return {
-    key: upload.key,
-    size: parts.reduce((total, part) => total + part.size, 0),
-    etag,
-    lastModified: context.server.now(),
-    headers: upload.headers,
-    metadata: upload.metadata,
-    ...(checksum === undefined ? {} : { checksum }),
-    parts: parts.map((part) => ({
-      size: part.size,
-      etag: part.etag,
-      ...(part.checksum === undefined ? {} : { checksum: part.checksum }),
-    })),
-  };
-}
-
-/** CompleteMultipartUpload: validates the part list and assembles the object. */
-export async function completeMultipartUpload(context: RequestContext): Promise<void> {
-  const { store, uploads } = context.server;
-  const uploadId = uploadIdOf(context);
-  store.bucket(context.bucket);
-  const { body } = await receiveBodyToBuffer(context.request, {
-    verified: context.verified,
-    maxBytes: MAX_COMPLETE_BODY_BYTES,
-  });
-  const requested = childRecords(parseRequestXml(body, 'CompleteMultipartUpload'), 'Part');
-
-  const record = await uploads.complete(context.bucket, uploadId, context.key, (upload) => {
-    checkWriteConditions(context, store.bucket(context.bucket).objects.get(context.key));
-    const parts = selectParts(upload, requested);
-    return { parts, object: completedObject(context, upload, parts) };
-  });
-  context.server.logger?.debug(
-    { bucket: context.bucket, key: context.key, uploadId, size: record.size },
-    'multipart upload completed',
-  );
-
-  const host = requestHeader(context, 'host') ?? '127.0.0.1';
-  sendXml(
-    context,
-    200,
-    element(
-      'CompleteMultipartUploadResult',
-      element('Location', `http://${host}/${context.bucket}/${s3UriEncode(context.key, true)}`),
-      element('Bucket', context.bucket),
-      element('Key', context.key),
-      element('ETag', quoteEtag(record.etag)),
-      record.checksum === undefined
-        ? undefined
-        : element(checksumElementName(record.checksum.algorithm), record.checksum.value),
-      optionalElement('ChecksumType', record.checksum?.type),
-    ),
-  );
 }
 
 /** AbortMultipartUpload: removes a pending upload and its parts. */

@@ -1,8 +1,7 @@
-import { open, type FileHandle } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 
 import { requestHeader, type RequestContext } from './context';
-import { isErrorCode } from './fs-util';
+import type { ByteRange } from './object-data';
 import { setObjectHeaders } from './object-headers';
 import type { ObjectRecord } from './object-store';
 import { httpDate, quoteEtag, sendEmpty } from './responses';
@@ -14,12 +13,6 @@ import {
   preconditionFailed,
 } from './s3-error';
 import { queryValue } from './uri';
-
-/** Inclusive byte range of an object. */
-export interface ByteRange {
-  start: number;
-  end: number;
-}
 
 function unsatisfiable(header: string, size: number): S3Error {
   return new S3Error(416, 'InvalidRange', 'The requested range is not satisfiable', {
@@ -139,67 +132,40 @@ function findRecord(context: RequestContext): ObjectRecord {
   return record;
 }
 
-// Opens the data file before any header is sent. A concurrent overwrite may delete the file
-// between the index read and the open, so the newer record is tried once more.
-async function openRecord(
-  context: RequestContext,
-): Promise<{ record: ObjectRecord; file: FileHandle }> {
-  for (let attempt = 0; ; attempt++) {
-    const record = findRecord(context);
-    try {
-      return {
-        record,
-        file: await open(context.server.store.dataPath(context.bucket, record), 'r'),
-      };
-    } catch (error) {
-      if (attempt > 0 || !isErrorCode(error, 'ENOENT')) {
-        throw error;
-      }
-    }
-  }
-}
-
 async function readObject(context: RequestContext, withBody: boolean): Promise<void> {
-  const { record, file } = await openRecord(context);
-  try {
-    const { response } = context;
-    const notModified = evaluateConditions(context, record);
-    if (notModified !== undefined) {
-      sendEmpty(context, 304, {
-        ETag: quoteEtag(record.etag),
-        'Last-Modified': httpDate(record.lastModified),
-      });
-      return;
-    }
-
-    const range =
-      partRange(context, record) ?? parseRange(requestHeader(context, 'range'), record.size);
-    // A full-object checksum would not match a partial body, so S3 omits it for ranges.
-    const checksumMode = requestHeader(context, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED';
-    setObjectHeaders(context, response, record, checksumMode && range === undefined);
-
-    const start = range?.start ?? 0;
-    const length = range === undefined ? record.size : range.end - range.start + 1;
-    response.setHeader('Content-Length', String(length));
-    if (range !== undefined) {
-      response.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${record.size}`);
-    }
-    response.writeHead(range === undefined ? 200 : 206);
-
-    if (!withBody || length === 0) {
-      response.end();
-      return;
-    }
-    const stream = file.createReadStream({
-      start,
-      end: start + length - 1,
-      highWaterMark: 1 << 20,
-      autoClose: false,
+  const { response } = context;
+  const record = findRecord(context);
+  const notModified = evaluateConditions(context, record);
+  if (notModified !== undefined) {
+    sendEmpty(context, 304, {
+      ETag: quoteEtag(record.etag),
+      'Last-Modified': httpDate(record.lastModified),
     });
-    await pipeline(stream, response);
-  } finally {
-    await file.close();
+    return;
   }
+
+  const range =
+    partRange(context, record) ?? parseRange(requestHeader(context, 'range'), record.size);
+  // A full-object checksum would not match a partial body, so S3 omits it for ranges.
+  const checksumMode = requestHeader(context, 'x-amz-checksum-mode')?.toUpperCase() === 'ENABLED';
+  setObjectHeaders(context, response, record, checksumMode && range === undefined);
+
+  const byteRange = range ?? { start: 0, end: record.size - 1 };
+  const length = byteRange.end - byteRange.start + 1;
+  response.setHeader('Content-Length', String(length));
+  if (range !== undefined) {
+    response.setHeader('Content-Range', `bytes ${range.start}-${range.end}/${record.size}`);
+  }
+  if (!withBody || length === 0) {
+    response.writeHead(range === undefined ? 200 : 206);
+    response.end();
+    return;
+  }
+
+  // readObject runs in the same tick as findRecord, which keeps the files of `record` alive.
+  const body = context.server.store.readObject(context.bucket, record, byteRange);
+  response.writeHead(range === undefined ? 200 : 206);
+  await pipeline(body, response);
 }
 
 /** GetObject: the object's bytes, a Range (206) or a part, honoring conditional headers. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 
 import type { Logger } from 'pino';
 
@@ -15,6 +16,13 @@ import {
 } from './fs-util';
 import { SortedKeyIndex, compareUtf8 } from './key-index';
 import { KeyedLock } from './keyed-lock';
+import {
+  DataFileTracker,
+  linkOrCopy,
+  readSegments,
+  type ByteRange,
+  type DataSegment,
+} from './object-data';
 import { S3Error, noSuchBucket } from './s3-error';
 import { loadUploads, type UploadRecord } from './upload-store';
 
@@ -38,12 +46,12 @@ export interface ObjectRecord {
   metadata: Record<string, string>;
   checksum?: StoredChecksum;
   parts?: ObjectPart[];
-  /** Data file name inside the object's shard folder. */
-  dataFile: string;
+  /** Data file names inside the object's shard folder: one, or one per multipart part. */
+  dataFiles: string[];
 }
 
-/** Object fields that a write supplies; the store names the data file. */
-export type NewObject = Omit<ObjectRecord, 'dataFile'>;
+/** Object fields that a write supplies; the store names the data files. */
+export type NewObject = Omit<ObjectRecord, 'dataFiles'>;
 
 /** Bucket with its object index and its pending multipart uploads. */
 export interface BucketState {
@@ -68,7 +76,8 @@ function isObjectRecord(value: unknown): value is ObjectRecord {
     typeof record.size === 'number' &&
     typeof record.etag === 'string' &&
     typeof record.lastModified === 'number' &&
-    typeof record.dataFile === 'string'
+    Array.isArray(record.dataFiles) &&
+    record.dataFiles.every((file) => typeof file === 'string')
   );
 }
 
@@ -87,12 +96,15 @@ export class ObjectStore {
   /** Folder for temp files; on the same file system as the buckets so renames are atomic. */
   readonly tempDir: string;
   private readonly locks = new KeyedLock();
+  private readonly dataFiles: DataFileTracker;
 
   private constructor(
     private readonly root: string,
     private readonly buckets: Map<string, BucketState>,
+    logger: Logger | undefined,
   ) {
     this.tempDir = join(root, 'tmp');
+    this.dataFiles = new DataFileTracker(logger);
   }
 
   /** Opens the store in `dataDir`, creating folders, clearing temp files and loading the index. */
@@ -115,7 +127,7 @@ export class ObjectStore {
       const uploads = await loadUploads(join(bucketDir, 'uploads'), logger);
       buckets.set(name, { name, created: meta.created, objects, uploads });
     }
-    return new ObjectStore(dataDir, buckets);
+    return new ObjectStore(dataDir, buckets, logger);
   }
 
   /** Returns a new unique temp file path for an incoming body. */
@@ -178,9 +190,30 @@ export class ObjectStore {
     await rm(trash, { recursive: true, force: true });
   }
 
-  /** Returns the absolute path of an object's data file. */
-  dataPath(bucket: string, record: ObjectRecord): string {
-    return join(this.shardDir(bucket, keyHash(record.key)), record.dataFile);
+  /** Returns the data files of an object in byte order with their sizes. */
+  segments(bucket: string, record: ObjectRecord): DataSegment[] {
+    const shardDir = this.shardDir(bucket, keyHash(record.key));
+    const sizes =
+      record.dataFiles.length === 1 ? [record.size] : (record.parts ?? []).map((part) => part.size);
+    return record.dataFiles.map((file, index) => ({
+      path: join(shardDir, file),
+      size: sizes[index] ?? 0,
+    }));
+  }
+
+  /**
+   * Streams bytes `range` of an object. Call it in the same tick as the index lookup that
+   * returned `record`: from then on its files stay on disk until the stream ends or closes,
+   * even if the object is overwritten or deleted meanwhile.
+   */
+  readObject(bucket: string, record: ObjectRecord, range: ByteRange): Readable {
+    const segments = this.segments(bucket, record);
+    const release = this.dataFiles.acquire(segments.map((segment) => segment.path));
+    // The stream ends only after releasing, so files of a replaced object are gone by then.
+    // The close handler covers a stream that is destroyed before it was read.
+    const stream = readSegments(segments, range, release);
+    stream.once('close', () => void release());
+    return stream;
   }
 
   /**
@@ -189,28 +222,27 @@ export class ObjectStore {
    * old object, after it the new one. Writes to one key are serialized.
    */
   async putObject(bucketName: string, object: NewObject, tempPath: string): Promise<ObjectRecord> {
-    return this.locks.run(`${bucketName}\n${object.key}`, async () => {
-      const bucket = this.bucket(bucketName);
-      const hash = keyHash(object.key);
-      const shardDir = this.shardDir(bucketName, hash);
-      const record: ObjectRecord = { ...object, dataFile: `${hash}.${randomHex(8)}.data` };
-      const dataPath = join(shardDir, record.dataFile);
+    const files = [`${keyHash(object.key)}.${randomHex(8)}.data`];
+    return this.commit(bucketName, object, files, async ([path]) => {
+      await rename(tempPath, path as string);
+    });
+  }
 
-      await mkdir(shardDir, { recursive: true });
-      await rename(tempPath, dataPath);
-      try {
-        await writeJsonAtomic(join(shardDir, `${hash}.json`), record, this.tempDir);
-      } catch (error) {
-        await rm(dataPath, { force: true });
-        throw error;
+  /**
+   * Commits an object made of the given part files, in order. The parts are hard-linked (or
+   * copied where the file system has no links), so completing an upload copies no bytes.
+   */
+  async putObjectFromParts(
+    bucketName: string,
+    object: NewObject,
+    partPaths: string[],
+  ): Promise<ObjectRecord> {
+    const base = `${keyHash(object.key)}.${randomHex(8)}`;
+    const files = partPaths.map((_, index) => `${base}.${index + 1}.data`);
+    return this.commit(bucketName, object, files, async (paths) => {
+      for (const [index, partPath] of partPaths.entries()) {
+        await linkOrCopy(partPath, paths[index] as string);
       }
-
-      const previous = bucket.objects.get(object.key);
-      bucket.objects.set(object.key, record);
-      if (previous !== undefined) {
-        await rm(join(shardDir, previous.dataFile), { force: true });
-      }
-      return record;
     });
   }
 
@@ -225,7 +257,39 @@ export class ObjectStore {
       const shardDir = this.shardDir(bucketName, keyHash(key));
       await rm(join(shardDir, `${keyHash(key)}.json`), { force: true });
       bucket.objects.delete(key);
-      await rm(join(shardDir, record.dataFile), { force: true });
+      await this.dataFiles.retire(record.dataFiles.map((file) => join(shardDir, file)));
+    });
+  }
+
+  // Places the new data files with `place`, then swaps the sidecar and the index entry.
+  private async commit(
+    bucketName: string,
+    object: NewObject,
+    files: string[],
+    place: (paths: string[]) => Promise<void>,
+  ): Promise<ObjectRecord> {
+    return this.locks.run(`${bucketName}\n${object.key}`, async () => {
+      const bucket = this.bucket(bucketName);
+      const hash = keyHash(object.key);
+      const shardDir = this.shardDir(bucketName, hash);
+      const record: ObjectRecord = { ...object, dataFiles: files };
+      const paths = files.map((file) => join(shardDir, file));
+
+      await mkdir(shardDir, { recursive: true });
+      try {
+        await place(paths);
+        await writeJsonAtomic(join(shardDir, `${hash}.json`), record, this.tempDir);
+      } catch (error) {
+        await Promise.all(paths.map((path) => rm(path, { force: true })));
+        throw error;
+      }
+
+      const previous = bucket.objects.get(object.key);
+      bucket.objects.set(object.key, record);
+      if (previous !== undefined) {
+        await this.dataFiles.retire(previous.dataFiles.map((file) => join(shardDir, file)));
+      }
+      return record;
     });
   }
 
@@ -255,7 +319,9 @@ async function loadObjects(
           logger?.warn({ file: join(shardDir, file) }, 'skipping unreadable object sidecar');
           return;
         }
-        referenced.add(record.dataFile);
+        for (const file of record.dataFiles) {
+          referenced.add(file);
+        }
         records.push([record.key, record]);
       },
     );

@@ -124,7 +124,7 @@ export async function putObject(context: RequestContext): Promise<void> {
   }
 }
 
-/** DeleteObject: removes the key; a missing key also answers 204, as on S3. */
+/** DeleteObject: removes the key. A missing key also gets 204, as on S3. */
 export async function deleteObject(context: RequestContext): Promise<void> {
   await context.server.store.deleteObject(context.bucket, context.key);
   sendEmpty(context, 204);
@@ -213,10 +213,10 @@ export async function copyObject(context: RequestContext): Promise<void> {
   const algorithm = requestedAlgorithm ?? source.record.checksum?.algorithm;
   const tempPath = store.newTempPath();
   try {
+    const whole = { start: 0, end: source.record.size - 1 };
     const copied = await copyWithDigests(
-      store.dataPath(source.bucket, source.record),
+      store.readObject(source.bucket, source.record, whole),
       tempPath,
-      undefined,
       algorithm === undefined ? [] : [algorithm],
     );
     const value = algorithm === undefined ? undefined : copied.checksums.get(algorithm);

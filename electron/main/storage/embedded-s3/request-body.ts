@@ -13,8 +13,12 @@ import { pipeline } from 'node:stream/promises';
 
 import { AwsChunkedDecoder } from './aws-chunked';
 import {
-  CHECKSUM_ALGORITHMS,
-  algorithmOfHeader,
+  declaredLength,
+  parseContentMd5,
+  planChecksums,
+  type DeclaredChecksum,
+} from './body-headers';
+import {
   checksumHeaderName,
   createDigest,
   validateChecksumValue,
@@ -23,12 +27,6 @@ import {
 } from './checksums';
 import { S3Error } from './s3-error';
 import type { VerifiedSignature } from './sigv4';
-
-/** Checksum that the client sent in a header or an aws-chunked trailer. */
-export interface DeclaredChecksum {
-  algorithm: ChecksumAlgorithm;
-  value: string;
-}
 
 /** Body that arrived completely and matched every digest the client declared. */
 export interface ReceivedBody {
@@ -55,98 +53,6 @@ const STREAMING_MODES = new Set([
   'STREAMING-AWS4-HMAC-SHA256-PAYLOAD',
   'STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER',
 ]);
-
-function header(request: IncomingMessage, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value.join(',') : value;
-}
-
-function declaredLength(
-  request: IncomingMessage,
-  streaming: boolean,
-  options: BodyOptions,
-): number | undefined {
-  const text = streaming
-    ? header(request, 'x-amz-decoded-content-length')
-    : header(request, 'content-length');
-  if (text === undefined) {
-    if (options.lengthOptional === true && !streaming) {
-      return undefined;
-    }
-    throw new S3Error(
-      411,
-      'MissingContentLength',
-      'You must provide the Content-Length HTTP header.',
-    );
-  }
-  const length = /^\d+$/.test(text) ? Number(text) : NaN;
-  if (!Number.isSafeInteger(length)) {
-    throw new S3Error(400, 'InvalidArgument', `Content length "${text}" is not a valid number.`);
-  }
-  if (length > options.maxBytes) {
-    throw new S3Error(
-      400,
-      'EntityTooLarge',
-      'Your proposed upload exceeds the maximum allowed size',
-      {
-        ProposedSize: String(length),
-        MaxSizeAllowed: String(options.maxBytes),
-      },
-    );
-  }
-  return length;
-}
-
-interface ChecksumPlan {
-  header: DeclaredChecksum | undefined;
-  trailerAlgorithm: ChecksumAlgorithm | undefined;
-}
-
-function planChecksums(request: IncomingMessage, streaming: boolean): ChecksumPlan {
-  const headerNames = CHECKSUM_ALGORITHMS.map(checksumHeaderName).filter(
-    (name) => request.headers[name] !== undefined,
-  );
-  if (headerNames.length > 1) {
-    throw new S3Error(
-      400,
-      'InvalidRequest',
-      'Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.',
-    );
-  }
-
-  const trailerName = header(request, 'x-amz-trailer')?.trim().toLowerCase();
-  const trailerAlgorithm = trailerName === undefined ? undefined : algorithmOfHeader(trailerName);
-  if (trailerName !== undefined && (trailerAlgorithm === undefined || !streaming)) {
-    throw new S3Error(
-      400,
-      'InvalidRequest',
-      `The x-amz-trailer header "${trailerName}" is not supported for this request.`,
-    );
-  }
-
-  const headerName = headerNames[0];
-  if (headerName === undefined) {
-    return { header: undefined, trailerAlgorithm };
-  }
-  const algorithm = algorithmOfHeader(headerName) as ChecksumAlgorithm;
-  const value = header(request, headerName) ?? '';
-  validateChecksumValue(algorithm, value);
-  return { header: { algorithm, value }, trailerAlgorithm };
-}
-
-function parseContentMd5(request: IncomingMessage): Buffer | undefined {
-  const value = header(request, 'content-md5');
-  if (value === undefined) {
-    return undefined;
-  }
-  const digest = Buffer.from(value, 'base64');
-  if (digest.length !== 16 || digest.toString('base64') !== value) {
-    throw new S3Error(400, 'InvalidDigest', 'The Content-MD5 you specified was invalid.', {
-      'Content-MD5': value,
-    });
-  }
-  return digest;
-}
 
 // Passes bytes through while counting them and feeding every digest.
 class DigestingCounter extends Transform {
@@ -175,9 +81,9 @@ class DigestingCounter extends Transform {
 }
 
 /**
- * Returns a stream of the request body that fails when the client disconnects early. A pipeline
- * that fails destroys its streams; reading through this copy keeps the request (and with it
- * the socket) alive, so the error response can still be sent.
+ * Returns a stream of the request body that fails when the client disconnects early. A failed
+ * pipeline destroys its streams. Reading through this copy keeps the request and its socket
+ * open, so the error response can still be sent.
  */
 function detachedBody(request: IncomingMessage): Readable {
   const body = new PassThrough({ highWaterMark: 1 << 20 });
@@ -215,7 +121,12 @@ async function receive(
 ): Promise<ReceivedBody> {
   const mode = options.verified.payloadHash;
   const streaming = STREAMING_MODES.has(mode);
-  const expectedLength = declaredLength(request, streaming, options);
+  const expectedLength = declaredLength(
+    request,
+    streaming,
+    options.maxBytes,
+    options.lengthOptional === true,
+  );
   const plan = planChecksums(request, streaming);
   const contentMd5 = parseContentMd5(request);
 

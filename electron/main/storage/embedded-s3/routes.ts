@@ -11,9 +11,9 @@ import {
 import type { OperationHandler } from './context';
 import { listObjectsV1, listObjectsV2 } from './listing';
 import { listMultipartUploads, listParts } from './multipart-listing';
+import { completeMultipartUpload } from './multipart-complete';
 import {
   abortMultipartUpload,
-  completeMultipartUpload,
   createMultipartUpload,
   uploadPart,
   uploadPartCopy,
@@ -23,7 +23,7 @@ import { copyObject, deleteObject, deleteObjects, putObject } from './object-wri
 import { S3Error } from './s3-error';
 import { hasQuery, queryValue, type QueryParameter } from './uri';
 
-/** S3 operation a request maps to; without a handler the server answers 501 NotImplemented. */
+/** S3 operation of a request; without a handler the server responds with 501 NotImplemented. */
 export interface Operation {
   name: string;
   handler?: OperationHandler;

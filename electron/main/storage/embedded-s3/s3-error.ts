@@ -1,7 +1,7 @@
 /** Extra child elements of an S3 `<Error>` body, in output order (for example `Key`, `Region`). */
 export type S3ErrorDetails = Record<string, string>;
 
-/** Error answered to the client as an S3 XML error body with the given HTTP status and code. */
+/** Error sent to the client as an S3 XML error body with the given HTTP status and code. */
 export class S3Error extends Error {
   override readonly name = 'S3Error';
 

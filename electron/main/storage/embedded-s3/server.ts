@@ -18,7 +18,7 @@ import { element, renderS3Document } from './xml';
 
 /** Settings of an embedded S3 server. */
 export interface EmbeddedS3Options {
-  /** Folder that holds buckets, objects and pending uploads; created when missing. */
+  /** Folder that contains buckets, objects and pending uploads. It is created when missing. */
   dataDir: string;
   /** TCP port on 127.0.0.1; 0 (default) picks a free port. */
   port?: number;

@@ -61,7 +61,7 @@ function hmac(key: Buffer | string, text: string): Buffer {
   return createHmac('sha256', key).update(text, 'utf8').digest();
 }
 
-/** Derives the signing key for a date (YYYYMMDD), region and service. */
+/** Derives the S3 signing key for a date (YYYYMMDD) and region. */
 export function deriveSigningKey(secret: string, date: string, region: string): Buffer {
   const dateKey = hmac(`AWS4${secret}`, date);
   return hmac(hmac(hmac(dateKey, region), 's3'), 'aws4_request');
@@ -89,16 +89,26 @@ function canonicalHeaderValues(rawHeaders: string[]): Map<string, string> {
   return new Map([...values].map(([name, list]) => [name, list.join(',')]));
 }
 
+// Encoded parameters are ASCII, so string order is byte order. Sorting the joined `name=value`
+// pairs would misplace names that are prefixes of others, hence name first, then value.
+function compareParameters(a: [string, string], b: [string, string]): number {
+  if (a[0] !== b[0]) {
+    return a[0] < b[0] ? -1 : 1;
+  }
+  if (a[1] === b[1]) {
+    return 0;
+  }
+  return a[1] < b[1] ? -1 : 1;
+}
+
 function canonicalQuery(query: QueryParameter[], excluded: string | undefined): string {
   return query
     .filter((parameter) => parameter.name !== excluded)
-    .map((parameter) => [s3UriEncode(parameter.name, false), s3UriEncode(parameter.value, false)])
-    .sort(([nameA = '', valueA = ''], [nameB = '', valueB = '']) => {
-      if (nameA !== nameB) {
-        return nameA < nameB ? -1 : 1;
-      }
-      return valueA < valueB ? -1 : valueA > valueB ? 1 : 0;
-    })
+    .map((parameter): [string, string] => [
+      s3UriEncode(parameter.name, false),
+      s3UriEncode(parameter.value, false),
+    ])
+    .sort(compareParameters)
     .map(([name, value]) => `${name}=${value}`)
     .join('&');
 }

@@ -1,7 +1,5 @@
-import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, readdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pipeline } from 'node:stream/promises';
 
 import type { Logger } from 'pino';
 
@@ -94,6 +92,8 @@ export async function loadUploads(
   return uploads;
 }
 
+const MAX_REMEMBERED_COMPLETIONS = 1000;
+
 /**
  * File-system store of multipart uploads, one folder per upload holding `upload.json`, and
  * per part a `part-<n>.json` sidecar naming its data file. Operations on one upload are
@@ -101,6 +101,10 @@ export async function loadUploads(
  */
 export class UploadStore {
   private readonly locks = new KeyedLock();
+  // Recently completed uploads, so a retried CompleteMultipartUpload whose first response was
+  // lost succeeds again, as on S3.
+  // NOTE: kept in memory only, so a retry after a server restart gets NoSuchUpload.
+  private readonly completed = new Map<string, { bucketName: string; record: ObjectRecord }>();
 
   constructor(private readonly objects: ObjectStore) {}
 
@@ -173,8 +177,8 @@ export class UploadStore {
   }
 
   /**
-   * Concatenates the selected parts into a new object and removes the upload. `validate` runs
-   * under the upload's lock and returns the object to write, so it sees the final part list.
+   * Turns the selected parts into a new object and removes the upload. `validate` runs under
+   * the upload's lock and returns the object to write, so it checks the final part list.
    */
   async complete(
     bucketName: string,
@@ -183,32 +187,21 @@ export class UploadStore {
     validate: (upload: UploadRecord) => { parts: PartRecord[]; object: NewObject },
   ): Promise<ObjectRecord> {
     return this.locks.run(uploadId, async () => {
+      const finished = this.completed.get(uploadId);
+      if (finished?.bucketName === bucketName && finished.record.key === key) {
+        return finished.record;
+      }
       const upload = this.get(bucketName, uploadId, key);
       const { parts, object } = validate(upload);
 
-      const tempPath = this.objects.newTempPath();
-      try {
-        const output = createWriteStream(tempPath, {
-          flags: 'wx',
-          highWaterMark: 1 << 20,
-        });
-        await pipeline(
-          async function* (this: UploadStore) {
-            for (const part of parts) {
-              yield* createReadStream(this.partPath(bucketName, uploadId, part), {
-                highWaterMark: 1 << 20,
-              });
-            }
-          }.bind(this),
-          output,
-        );
-        const record = await this.objects.putObject(bucketName, object, tempPath);
-        await this.remove(bucketName, uploadId);
-        return record;
-      } catch (error) {
-        await rm(tempPath, { force: true });
-        throw error;
+      const partPaths = parts.map((part) => this.partPath(bucketName, uploadId, part));
+      const record = await this.objects.putObjectFromParts(bucketName, object, partPaths);
+      this.completed.set(uploadId, { bucketName, record });
+      if (this.completed.size > MAX_REMEMBERED_COMPLETIONS) {
+        this.completed.delete(this.completed.keys().next().value as string);
       }
+      await this.remove(bucketName, uploadId);
+      return record;
     });
   }
 
