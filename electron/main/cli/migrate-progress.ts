@@ -1,0 +1,105 @@
+import { Presets, SingleBar } from 'cli-progress';
+
+import type { UploadTotals } from '../../../shared/uploads';
+import { formatBytes, formatDuration } from './format';
+
+/** Stream the command writes to; `isTTY` decides between a progress bar and plain lines. */
+export interface OutputStream extends NodeJS.WritableStream {
+  isTTY?: boolean;
+}
+
+/** Shows the progress of one migration. */
+export interface ProgressDisplay {
+  update(totals: UploadTotals): void;
+  stop(): void;
+}
+
+/** Interval between two plain progress lines when the output is not a terminal. */
+export const PLAIN_LINE_INTERVAL_MS = 5_000;
+
+/**
+ * Creates a progress bar on a terminal, or a display that writes one plain line every
+ * {@link PLAIN_LINE_INTERVAL_MS} otherwise (log files, CI). A dry run counts files, not bytes.
+ */
+export function createProgressDisplay(
+  stream: OutputStream,
+  options: { dryRun: boolean; now: () => number },
+): ProgressDisplay {
+  return stream.isTTY === true
+    ? barDisplay(stream, options.dryRun)
+    : lineDisplay(stream, options.dryRun, options.now);
+}
+
+function finishedFiles(totals: UploadTotals): number {
+  return totals.done + totals.skipped + totals.failed;
+}
+
+function barDisplay(stream: OutputStream, dryRun: boolean): ProgressDisplay {
+  const bar = new SingleBar(
+    {
+      stream,
+      format: dryRun
+        ? 'Checking  [{bar}] {value}/{total} files'
+        : 'Uploading [{bar}] {percentage}% | {sent} of {size} | {finished}/{files} files | {rate} | {left}',
+      hideCursor: true,
+      fps: 5,
+    },
+    Presets.shades_classic,
+  );
+  let started = false;
+
+  return {
+    update(totals: UploadTotals): void {
+      const total = dryRun ? totals.files : totals.bytesTotal;
+      const value = dryRun ? finishedFiles(totals) : totals.bytesSent;
+      const payload = {
+        sent: formatBytes(totals.bytesSent),
+        size: formatBytes(totals.bytesTotal),
+        finished: finishedFiles(totals),
+        files: totals.files,
+        rate: `${formatBytes(totals.bytesPerSecond)}/s`,
+        left:
+          totals.secondsLeft === null
+            ? 'time left unknown'
+            : `${formatDuration(totals.secondsLeft)} left`,
+      };
+      if (!started) {
+        bar.start(total, value, payload);
+        started = true;
+        return;
+      }
+      bar.setTotal(total);
+      bar.update(value, payload);
+    },
+    stop(): void {
+      if (started) {
+        bar.stop();
+      }
+    },
+  };
+}
+
+function lineDisplay(stream: OutputStream, dryRun: boolean, now: () => number): ProgressDisplay {
+  let lastLine = now();
+  return {
+    update(totals: UploadTotals): void {
+      if (now() - lastLine < PLAIN_LINE_INTERVAL_MS) {
+        return;
+      }
+      lastLine = now();
+      const files = `${finishedFiles(totals)}/${totals.files} files checked`;
+      if (dryRun) {
+        stream.write(`${files}\n`);
+        return;
+      }
+      const left =
+        totals.secondsLeft === null
+          ? 'time left unknown'
+          : `about ${formatDuration(totals.secondsLeft)} left`;
+      stream.write(
+        `${files}, ${formatBytes(totals.bytesSent)} of ${formatBytes(totals.bytesTotal)} sent, ${formatBytes(totals.bytesPerSecond)}/s, ${left}\n`,
+      );
+    },
+    stop(): void {},
+  };
+}

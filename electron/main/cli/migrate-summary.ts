@@ -1,0 +1,94 @@
+import { relative } from 'node:path';
+
+import type { MigrationReport, ReportEntry } from '../../../shared/uploads';
+import { formatBytes, formatDuration, plural } from './format';
+
+/** Entries listed per group before the summary points to the report instead. */
+const MAX_LISTED = { skipped: 20, failed: 50 };
+
+/** Writes the end-of-migration summary: counts per outcome, then the skips and failures. */
+export function formatSummary(report: MigrationReport, reportPath: string): string {
+  const { summary } = report;
+  const seconds = (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000;
+  const lines: string[] = [];
+  const root = report.root ?? '';
+
+  lines.push(
+    report.dryRun
+      ? `Dry run of ${root} finished in ${formatDuration(seconds)}; nothing was uploaded.`
+      : `Migration of ${root} finished in ${formatDuration(seconds)}.`,
+  );
+  lines.push(
+    report.dryRun
+      ? `  Would upload:        ${plural(summary.uploaded, 'file')} (${formatBytes(wouldUploadBytes(report))})`
+      : `  Uploaded:            ${plural(summary.uploaded, 'file')} (${formatBytes(summary.bytesSent)} sent)`,
+  );
+  lines.push(`  Skipped, unchanged:  ${plural(summary.unchanged, 'file')}`);
+  lines.push(`  Skipped, not audio:  ${plural(summary.skippedNotAudio, 'file')}`);
+  lines.push(`  Other skips:         ${plural(summary.skippedOther, 'file')}`);
+  lines.push(
+    ...listed(
+      report.entries.filter(isOtherSkip),
+      root,
+      MAX_LISTED.skipped,
+      (entry) => `${entry.reason ?? ''}: ${entry.message ?? ''}`,
+    ),
+  );
+  lines.push(`  Failed:              ${plural(summary.failed, 'file')}`);
+  lines.push(
+    ...listed(
+      report.entries.filter((entry) => entry.outcome === 'failed'),
+      root,
+      MAX_LISTED.failed,
+      (entry) => entry.message ?? 'unknown error',
+    ),
+  );
+  if (summary.cancelled > 0) {
+    lines.push(`  Cancelled:           ${plural(summary.cancelled, 'file')}`);
+  }
+  lines.push(`Report: ${reportPath}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function isOtherSkip(entry: ReportEntry): boolean {
+  return (
+    entry.outcome === 'skipped' &&
+    entry.reason !== 'unchanged' &&
+    entry.reason !== 'not-audio' &&
+    entry.reason !== 'no-audio'
+  );
+}
+
+function listed(
+  entries: ReportEntry[],
+  root: string,
+  max: number,
+  describe: (entry: ReportEntry) => string,
+): string[] {
+  const lines = entries
+    .slice(0, max)
+    .map(
+      (entry) =>
+        `    ${printable(relative(root, entry.path) || entry.path)}: ${printable(describe(entry))}`,
+    );
+  if (entries.length > max) {
+    lines.push(`    … and ${entries.length - max} more; see the report`);
+  }
+  return lines;
+}
+
+// File names may contain control characters, which would move the cursor or ring the bell.
+function printable(text: string): string {
+  return [...text]
+    .map((c) => {
+      const code = c.charCodeAt(0);
+      return code < 0x20 || code === 0x7f ? `\\u${code.toString(16).padStart(4, '0')}` : c;
+    })
+    .join('');
+}
+
+function wouldUploadBytes(report: MigrationReport): number {
+  return report.entries
+    .filter((entry) => entry.outcome === 'would-upload')
+    .reduce((sum, entry) => sum + entry.bytes, 0);
+}

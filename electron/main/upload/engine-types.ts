@@ -1,0 +1,75 @@
+import type { S3Client } from '@aws-sdk/client-s3';
+
+import type { Logger } from '../log';
+import type {
+  MigrationReport,
+  UploadJobView,
+  UploadProgress,
+  UploadSnapshot,
+} from '../../../shared/uploads';
+import type { InspectFile } from './inspection';
+import type { RetryPolicy } from './retry-policy';
+import type { UploadSource } from './source-walker';
+
+/** Upload settings, read again whenever a file starts. */
+export interface UploadTuning {
+  /** Files uploaded at once. */
+  parallelFiles: number;
+  /** Parts of one file uploaded at once. */
+  parallelParts: number;
+  /** Multipart part size in bytes; raised for files that would need more than 10 000 parts. */
+  partSizeBytes: number;
+}
+
+/** Dependencies of {@link UploadEngine}. */
+export interface UploadEngineDeps {
+  s3: S3Client;
+  bucket: string;
+  /** Folder for the persisted queue, the multipart state and `reports/`. */
+  stateDir: string;
+  options: () => UploadTuning;
+  inspect: InspectFile;
+  logger: Logger;
+  /** Receives changes to the queue, at most five times per second. */
+  onProgress: (progress: UploadProgress) => void;
+  /** Called once per track object stored, after its peaks. */
+  onUploaded: (key: string) => void;
+  /** Clock in milliseconds since the epoch; `Date.now` when absent. */
+  now?: () => number;
+  retry?: RetryPolicy;
+}
+
+/** Options of {@link UploadEngine.add}. */
+export interface AddOptions {
+  origin: 'desktop' | 'cli';
+  /** Folder that keys are relative to, as in `aws s3 cp --recursive`. */
+  root?: string;
+  /** Inspect and compare only; report what would be uploaded and send nothing. */
+  dryRun?: boolean;
+  /** Files uploaded at once while this batch has work, in place of `parallelFiles`. */
+  parallelFiles?: number;
+}
+
+/** Upload queue of the main process, shared by drag-and-drop, the file picker and the CLI. */
+export interface UploadEngine {
+  /** Walks the sources, queues every file found and returns the id of the new batch. */
+  add(sources: UploadSource[], options: AddOptions): Promise<{ batchId: string }>;
+  /** Pauses a queued or running job; parts in flight finish and stay on the server. */
+  pause(id: string): UploadJobView;
+  /** Queues a paused job again. */
+  resume(id: string): UploadJobView;
+  /** Stops a job and removes what it stored: no object and no pending multipart upload remain. */
+  cancel(id: string): Promise<UploadJobView>;
+  /** Queues a failed or cancelled job again; it continues from the parts the server holds. */
+  retry(id: string): UploadJobView;
+  snapshot(): UploadSnapshot;
+  /** Removes done, skipped and cancelled jobs whose batch has finished. */
+  clearFinished(): UploadSnapshot;
+  /** Resolves with the report of a batch once every job in it has finished. */
+  whenBatchDone(batchId: string): Promise<MigrationReport>;
+  lastReport(): MigrationReport | null;
+  /** Returns where the report of a batch is written. */
+  reportPath(batchId: string): string;
+  /** Stops every job without cleaning up; pending work resumes when an engine starts again. */
+  close(): Promise<void>;
+}

@@ -1,0 +1,255 @@
+import type { Dirent, Stats } from 'node:fs';
+import { opendir, stat } from 'node:fs/promises';
+import { basename, join, relative, sep } from 'node:path';
+
+import type { Logger } from '../log';
+import type { SkipReason } from '../../../shared/uploads';
+import { trackKeyForPath } from '../../../shared/track-key';
+import { isDropboxFileName, originalOfConflictedCopy } from './dropbox-rules';
+
+/** A file or folder given to the uploader. */
+export interface UploadSource {
+  path: string;
+  /** Path below the upload root that becomes the key under `tracks/`. */
+  relativePath?: string;
+}
+
+/** One local file found among the sources, with the key it maps to or why it is not uploaded. */
+export interface PlannedFile {
+  /** Absolute local path. */
+  path: string;
+  /** Path relative to the upload root with `/` separators, as shown to the user. */
+  name: string;
+  key: string | null;
+  sizeBytes: number;
+  mtimeMs: number;
+  skip: { reason: SkipReason; message: string } | null;
+  /** Why the file cannot be uploaded at all (no usable key, unreadable); null when it can. */
+  error: string | null;
+}
+
+/** Options of {@link planSources}. */
+export interface PlanOptions {
+  /** Folder that keys are relative to, as in `aws s3 cp --recursive`; absent for dropped files. */
+  root?: string;
+  logger: Logger;
+}
+
+/**
+ * Walks the sources and returns every file in them, sorted by name, with its key. Folders are
+ * walked recursively, following symbolic links but never into a folder that contains the link.
+ * Dropbox's own files, conflicted copies and files whose keys collide are marked as skipped.
+ */
+export async function planSources(
+  sources: UploadSource[],
+  options: PlanOptions,
+): Promise<PlannedFile[]> {
+  const files: PlannedFile[] = [];
+  for (const source of sources) {
+    const info = await statOrError(source.path);
+    if (typeof info === 'string') {
+      files.push(unreadable(source.path, source.relativePath ?? basename(source.path), info));
+      continue;
+    }
+
+    const name = nameOfSource(source, options.root);
+    if (info.isDirectory()) {
+      const ancestors = new Set([identity(info)]);
+      await walkFolder(source.path, name, ancestors, files, options.logger);
+    } else {
+      files.push(planFile(source.path, name, info));
+    }
+  }
+
+  const unique = dropDuplicates(files);
+  markCollisions(unique);
+  return unique.sort((a, b) => compareNames(a.name, b.name));
+}
+
+function nameOfSource(source: UploadSource, root: string | undefined): string {
+  if (source.relativePath !== undefined) {
+    return source.relativePath.split(/[\\/]+/).join('/');
+  }
+  if (root === undefined) {
+    return basename(source.path);
+  }
+
+  const below = relative(root, source.path);
+  if (below.startsWith('..')) {
+    return basename(source.path);
+  }
+  return below.split(sep).join('/');
+}
+
+async function walkFolder(
+  folder: string,
+  name: string,
+  ancestors: Set<string>,
+  files: PlannedFile[],
+  logger: Logger,
+): Promise<void> {
+  let directory;
+  try {
+    directory = await opendir(folder);
+  } catch (error) {
+    files.push(unreadable(folder, name, errorText(error)));
+    return;
+  }
+
+  for await (const entry of directory) {
+    const path = join(folder, entry.name);
+    const childName = name === '' ? entry.name : `${name}/${entry.name}`;
+    const info = await statEntry(path, entry);
+    if (typeof info === 'string') {
+      files.push(unreadable(path, childName, info));
+      continue;
+    }
+
+    if (info.isDirectory()) {
+      const id = identity(info);
+      if (ancestors.has(id)) {
+        // A link back to a folder being walked would repeat the tree forever.
+        logger.warn({ path }, 'symbolic link loop not followed');
+        continue;
+      }
+      await walkFolder(path, childName, new Set([...ancestors, id]), files, logger);
+    } else if (info.isFile()) {
+      files.push(planFile(path, childName, info));
+    }
+  }
+}
+
+function planFile(path: string, name: string, info: Stats): PlannedFile {
+  const file: PlannedFile = {
+    path,
+    name,
+    key: null,
+    sizeBytes: info.size,
+    mtimeMs: info.mtimeMs,
+    skip: null,
+    error: null,
+  };
+  const segments = name.split('/');
+
+  // A segment test also catches everything inside `.dropbox.cache`.
+  if (segments.some(isDropboxFileName)) {
+    file.skip = dropboxSkip(name);
+    return file;
+  }
+
+  const conflicted = segments.find((segment) => originalOfConflictedCopy(segment) !== null);
+  if (conflicted !== undefined) {
+    const original = originalOfConflictedCopy(conflicted);
+    file.skip = {
+      reason: 'conflicted-copy',
+      message: `Dropbox made "${conflicted}" as a conflicted copy of "${original}"; merge the two versions and delete the copy`,
+    };
+    return file;
+  }
+
+  try {
+    file.key = trackKeyForPath(name);
+  } catch (error) {
+    file.error = errorText(error);
+  }
+  return file;
+}
+
+function dropboxSkip(name: string): PlannedFile['skip'] {
+  return {
+    reason: 'dropbox-file',
+    message: `"${name}" belongs to the Dropbox client, not to the library`,
+  };
+}
+
+function unreadable(path: string, name: string, message: string): PlannedFile {
+  return { path, name, key: null, sizeBytes: 0, mtimeMs: 0, skip: null, error: message };
+}
+
+// The same file reached twice (dropped twice, or as a file and inside its folder) is one upload.
+function dropDuplicates(files: PlannedFile[]): PlannedFile[] {
+  const seen = new Set<string>();
+  return files.filter((file) => {
+    const id = `${file.path}\u0000${file.key ?? file.name}`;
+    if (seen.has(id)) {
+      return false;
+    }
+    seen.add(id);
+    return true;
+  });
+}
+
+/**
+ * Marks files whose keys are equal once case is ignored. Equal keys come from NFC and NFD spellings
+ * of one name; keys that differ only in case could not be kept apart once the library is copied
+ * to a case-insensitive disk (the default on macOS and Windows).
+ */
+function markCollisions(files: PlannedFile[]): void {
+  const byFoldedKey = new Map<string, PlannedFile[]>();
+  for (const file of files) {
+    if (file.key === null || file.skip !== null) {
+      continue;
+    }
+    const folded = file.key.toLowerCase();
+    byFoldedKey.set(folded, [...(byFoldedKey.get(folded) ?? []), file]);
+  }
+
+  for (const group of byFoldedKey.values()) {
+    if (group.length < 2) {
+      continue;
+    }
+    for (const file of group) {
+      const others = group.filter((other) => other !== file);
+      const names = others.map((other) => `"${other.path}"`).join(', ');
+      file.skip = {
+        reason: 'key-collision',
+        message: `"${file.path}" and ${names} map to the same key ${file.key}${collisionHint(file, others)}; rename one of them`,
+      };
+    }
+  }
+}
+
+function collisionHint(file: PlannedFile, others: PlannedFile[]): string {
+  const sameText = others.some(
+    (other) => other.name.normalize('NFC') === file.name.normalize('NFC'),
+  );
+  return sameText
+    ? ' (the names differ only in Unicode normalization, NFC and NFD)'
+    : ' (the names differ only in letter case)';
+}
+
+async function statOrError(path: string): Promise<Stats | string> {
+  try {
+    return await stat(path);
+  } catch (error) {
+    return errorText(error);
+  }
+}
+
+async function statEntry(path: string, entry: Dirent): Promise<Stats | string> {
+  try {
+    return await stat(path);
+  } catch (error) {
+    if (!entry.isSymbolicLink()) {
+      return errorText(error);
+    }
+    const loop = error instanceof Error && 'code' in error && error.code === 'ELOOP';
+    const problem = loop ? 'symbolic link loop' : 'broken symbolic link';
+    return `${problem} (${errorText(error)}); fix or remove the link`;
+  }
+}
+
+function identity(info: Stats): string {
+  return `${info.dev}:${info.ino}`;
+}
+
+function compareNames(a: string, b: string): number {
+  if (a === b) {
+    return 0;
+  }
+  return a < b ? -1 : 1;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

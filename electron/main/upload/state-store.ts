@@ -1,0 +1,172 @@
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { z } from 'zod';
+
+import type { Logger } from '../log';
+import { readJsonFile, writeJsonAtomic } from './atomic-json';
+
+const uploadState = z.enum([
+  'queued',
+  'preparing',
+  'uploading',
+  'paused',
+  'verifying',
+  'done',
+  'skipped',
+  'failed',
+  'cancelled',
+]);
+const skipReason = z.enum([
+  'unchanged',
+  'not-audio',
+  'no-audio',
+  'empty',
+  'truncated',
+  'dropbox-file',
+  'conflicted-copy',
+  'key-collision',
+]);
+
+const storedJobSchema = z.object({
+  id: z.string(),
+  batchId: z.string(),
+  path: z.string(),
+  name: z.string(),
+  key: z.string().nullable(),
+  state: uploadState,
+  skipReason: skipReason.nullable(),
+  message: z.string().nullable(),
+  bytesTotal: z.number(),
+  /** Bytes of the file the server holds for this job, including parts sent by earlier runs. */
+  bytesSent: z.number(),
+  /** Request body bytes this job sent over the network, counting only requests that succeeded. */
+  wireBytes: z.number(),
+  attempts: z.number(),
+  resumed: z.boolean(),
+  dryRun: z.boolean(),
+});
+
+const storedBatchSchema = z.object({
+  id: z.string(),
+  origin: z.enum(['desktop', 'cli']),
+  root: z.string().nullable(),
+  dryRun: z.boolean(),
+  startedAt: z.string(),
+  jobIds: z.array(z.string()),
+  parallelFiles: z.number().nullable(),
+  finished: z.boolean(),
+});
+
+const queueFileSchema = z.object({
+  version: z.literal(1),
+  jobs: z.array(storedJobSchema),
+  batches: z.array(storedBatchSchema),
+});
+
+const uploadRecordSchema = z.object({
+  jobId: z.string(),
+  key: z.string(),
+  file: z.object({ sizeBytes: z.number(), mtimeMs: z.number(), sha256: z.string() }),
+  partSizeBytes: z.number(),
+  /** Id of the multipart upload; null for a single PUT or before CreateMultipartUpload returned. */
+  uploadId: z.string().nullable(),
+  /** Whether a CreateMultipartUpload request was sent and its response not yet recorded. */
+  createPending: z.boolean(),
+  parts: z.array(
+    z.object({
+      partNumber: z.number(),
+      etag: z.string(),
+      sizeBytes: z.number(),
+      sha256: z.string(),
+    }),
+  ),
+  /** Hex sha256 the key held before this upload began, or null when it held no track. */
+  previousSha256: z.string().nullable(),
+});
+
+/** One file of the upload queue as stored on disk. */
+export type StoredJob = z.infer<typeof storedJobSchema>;
+
+/** One batch (a drop, a pick or a migration) as stored on disk. */
+export type StoredBatch = z.infer<typeof storedBatchSchema>;
+
+/** Persisted queue: every job and the batches they belong to. */
+export type QueueFile = z.infer<typeof queueFileSchema>;
+
+/** What one running or interrupted upload needs to continue after a restart. */
+export type UploadRecord = z.infer<typeof uploadRecordSchema>;
+
+/** Reads and writes the queue and the per-upload records under one state folder. */
+export interface StateStore {
+  readonly reportsDir: string;
+  loadQueue(): Promise<QueueFile>;
+  saveQueue(queue: QueueFile): Promise<void>;
+  loadRecord(jobId: string): Promise<UploadRecord | null>;
+  saveRecord(record: UploadRecord): Promise<void>;
+  deleteRecord(jobId: string): Promise<void>;
+}
+
+/** Creates the store for `stateDir`: `queue.json`, `uploads/<job id>.json` and `reports/`. */
+export function createStateStore(stateDir: string, logger: Logger): StateStore {
+  const queuePath = join(stateDir, 'queue.json');
+  const recordsDir = join(stateDir, 'uploads');
+  const recordPath = (jobId: string): string => join(recordsDir, `${jobId}.json`);
+
+  return {
+    reportsDir: join(stateDir, 'reports'),
+
+    async loadQueue(): Promise<QueueFile> {
+      await removeTemporaryFiles(stateDir);
+      await removeTemporaryFiles(recordsDir);
+      const parsed = queueFileSchema.safeParse(await readJsonFile(queuePath));
+      if (parsed.success) {
+        return parsed.data;
+      }
+      if ((await readJsonFile(queuePath)) !== null) {
+        logger.error(
+          { path: queuePath, issues: parsed.error.issues.slice(0, 3) },
+          'upload queue file is invalid; starting with an empty queue',
+        );
+      }
+      return { version: 1, jobs: [], batches: [] };
+    },
+
+    async saveQueue(queue: QueueFile): Promise<void> {
+      await writeJsonAtomic(queuePath, queue);
+    },
+
+    async loadRecord(jobId: string): Promise<UploadRecord | null> {
+      const raw = await readJsonFile(recordPath(jobId));
+      if (raw === null) {
+        return null;
+      }
+      const parsed = uploadRecordSchema.safeParse(raw);
+      if (!parsed.success) {
+        logger.warn({ jobId }, 'upload record is invalid; the upload starts over');
+        return null;
+      }
+      return parsed.data;
+    },
+
+    async saveRecord(record: UploadRecord): Promise<void> {
+      await writeJsonAtomic(recordPath(record.jobId), record);
+    },
+
+    async deleteRecord(jobId: string): Promise<void> {
+      await rm(recordPath(jobId), { force: true });
+    },
+  };
+}
+
+// A process killed between writing a temporary file and renaming it leaves the file behind.
+async function removeTemporaryFiles(folder: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(folder);
+  } catch {
+    return;
+  }
+  const temporary = names.filter((name) => name.endsWith('.tmp'));
+  await Promise.all(temporary.map((name) => rm(join(folder, name), { force: true })));
+}

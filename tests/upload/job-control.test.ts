@@ -1,0 +1,290 @@
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+
+import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
+
+import { peaksKeyFor } from '../../electron/main/library/track-metadata';
+import type { UploadEngine } from '../../electron/main/upload/engine-types';
+import type { UploadJobView } from '../../shared/uploads';
+import { sha256OfFile, writeNoiseWav } from '../support/audio-files';
+import { startUploadHarness } from '../support/upload-harness';
+import type { UploadHarness } from '../support/upload-harness';
+import { waitUntil } from '../support/wait';
+
+const MIB = 1024 * 1024;
+let harness: UploadHarness;
+let stateCounter = 0;
+
+beforeAll(async () => {
+  harness = await startUploadHarness();
+});
+
+afterEach(async () => {
+  harness.proxy.setShouldDrop(undefined);
+  harness.proxy.setBytesPerSecond(undefined);
+  harness.resetCounters();
+  await harness.emptyBucket();
+});
+
+afterAll(async () => {
+  await harness.close();
+});
+
+function newEngine(options: Parameters<UploadHarness['engine']>[0] = {}): UploadEngine {
+  stateCounter += 1;
+  return harness.engine({ stateDir: join(harness.dir, `state-${stateCounter}`), ...options });
+}
+
+async function sourceFile(name: string, bytes: number): Promise<string> {
+  const path = join(harness.dir, 'source', name);
+  await writeNoiseWav(path, bytes);
+  return path;
+}
+
+function onlyJob(engine: UploadEngine, batchId: string): UploadJobView {
+  const job = engine.snapshot().jobs.find((view) => view.batchId === batchId);
+  if (job === undefined) {
+    throw new Error(`batch ${batchId} has no job`);
+  }
+  return job;
+}
+
+async function expectNothingStored(): Promise<void> {
+  expect(await harness.trackKeys()).toEqual([]);
+  expect(await harness.pendingUploads()).toEqual([]);
+}
+
+test('cancel right after add leaves nothing', async () => {
+  const path = await sourceFile('Cancel Early.wav', 30 * MIB);
+  const engine = newEngine();
+
+  const { batchId } = await engine.add([{ path }], { origin: 'desktop' });
+  const view = await engine.cancel(onlyJob(engine, batchId).id);
+  const report = await engine.whenBatchDone(batchId);
+
+  expect(view.state).toBe('cancelled');
+  expect(report.entries.map((entry) => entry.outcome)).toEqual(['cancelled']);
+  expect(report.summary.cancelled).toBe(1);
+  await expectNothingStored();
+});
+
+test('cancel during multipart upload leaves nothing', async () => {
+  const path = await sourceFile('Cancel Parts.wav', 40 * MIB);
+  harness.proxy.setBytesPerSecond(40 * MIB);
+  const engine = newEngine();
+
+  const { batchId } = await engine.add([{ path }], { origin: 'desktop' });
+  await waitUntil(() => onlyJob(engine, batchId).bytesSent >= 12 * MIB);
+  expect(await harness.pendingUploads()).toHaveLength(1);
+  const view = await engine.cancel(onlyJob(engine, batchId).id);
+
+  expect(view.state).toBe('cancelled');
+  await expectNothingStored();
+  expect(harness.uploadedKeys).toEqual([]);
+});
+
+test('cancel during single PUT leaves nothing', async () => {
+  const path = await sourceFile('Cancel Put.wav', 3 * MIB);
+  harness.proxy.setBytesPerSecond(2 * MIB);
+  const engine = newEngine();
+
+  const { batchId } = await engine.add([{ path }], { origin: 'desktop' });
+  await waitUntil(() => onlyJob(engine, batchId).bytesSent > 0);
+  const view = await engine.cancel(onlyJob(engine, batchId).id);
+
+  expect(view.state).toBe('cancelled');
+  await expectNothingStored();
+});
+
+test('cancel of a queued job leaves nothing', async () => {
+  const first = await sourceFile('Ahead.wav', 6 * MIB);
+  const second = await sourceFile('Behind.wav', 6 * MIB);
+  harness.proxy.setBytesPerSecond(6 * MIB);
+  const engine = newEngine({ tuning: { parallelFiles: 1 } });
+
+  const { batchId } = await engine.add([{ path: first }, { path: second }], { origin: 'desktop' });
+  const behind = engine.snapshot().jobs.find((job) => job.name === 'Behind.wav');
+  expect(behind?.state).toBe('queued');
+  const view = await engine.cancel(behind?.id ?? '');
+  const report = await engine.whenBatchDone(batchId);
+
+  expect(view.state).toBe('cancelled');
+  expect(report.entries.map((entry) => entry.outcome)).toEqual(['uploaded', 'cancelled']);
+  expect(await harness.trackKeys()).toEqual(['tracks/Ahead.wav']);
+  expect(await harness.pendingUploads()).toEqual([]);
+});
+
+test.each(['preparing', 'uploading'] as const)('cancel when %s leaves nothing', async (state) => {
+  const path = await sourceFile(`Cancel ${state}.wav`, 12 * MIB);
+  harness.proxy.setBytesPerSecond(8 * MIB);
+  const engine = newEngine();
+
+  const { batchId } = await engine.add([{ path }], { origin: 'desktop' });
+  await waitUntil(() => onlyJob(engine, batchId).state === state);
+  const view = await engine.cancel(onlyJob(engine, batchId).id);
+
+  expect(view.state).toBe('cancelled');
+  await expectNothingStored();
+});
+
+test('pause keeps parts and resume finishes', async () => {
+  const size = 30 * MIB;
+  const path = await sourceFile('Pause.wav', size);
+  harness.proxy.setBytesPerSecond(30 * MIB);
+  const engine = newEngine();
+
+  const { batchId } = await engine.add([{ path }], { origin: 'desktop' });
+  await waitUntil(() => onlyJob(engine, batchId).bytesSent >= 10 * MIB);
+  const paused = engine.pause(onlyJob(engine, batchId).id);
+  expect(paused.state).toBe('paused');
+  expect(await harness.pendingUploads()).toHaveLength(1);
+
+  harness.proxy.setBytesPerSecond(undefined);
+  const resumed = engine.resume(paused.id);
+  expect(['queued', 'preparing', 'uploading']).toContain(resumed.state);
+  const report = await engine.whenBatchDone(batchId);
+
+  expect(report.entries.map((entry) => entry.outcome)).toEqual(['uploaded']);
+  expect(await harness.objectSha256('tracks/Pause.wav')).toBe(await sha256OfFile(path));
+  expect(await harness.pendingUploads()).toEqual([]);
+  expect(harness.proxy.bytesFromClients()).toBeLessThan(size + 4 * 5 * MIB);
+});
+
+test('paused queued job waits until resumed', async () => {
+  const first = await sourceFile('First.wav', 1 * MIB);
+  const engine = newEngine({ tuning: { parallelFiles: 1 } });
+
+  const { batchId } = await engine.add([{ path: first }], { origin: 'desktop' });
+  const job = engine.pause(onlyJob(engine, batchId).id);
+  expect(job.state).toBe('paused');
+  expect(engine.snapshot().jobs[0]?.state).toBe('paused');
+
+  engine.resume(job.id);
+  const report = await engine.whenBatchDone(batchId);
+  expect(report.entries.map((entry) => entry.outcome)).toEqual(['uploaded']);
+});
+
+test('retry after failure continues from stored parts', async () => {
+  const size = 30 * MIB;
+  const path = await sourceFile('Retry.wav', size);
+  // Two parts get through; after that every connection breaks in the middle of a part.
+  harness.proxy.setShouldDrop(
+    (connectionBytes) =>
+      harness.proxy.bytesFromClients() > 11 * MIB && connectionBytes > 256 * 1024,
+  );
+  const engine = newEngine({
+    sdkAttempts: 1,
+    tuning: { parallelParts: 1 },
+    retry: { maxAttempts: 2, baseDelayMs: 10, maxDelayMs: 20 },
+  });
+
+  const { batchId } = await engine.add([{ path }], { origin: 'desktop' });
+  const failed = await engine.whenBatchDone(batchId);
+  const job = onlyJob(engine, batchId);
+  expect(failed.entries[0]?.outcome).toBe('failed');
+  expect(failed.entries[0]?.message).toMatch(/gave up after 2 attempts/);
+  expect(job.state).toBe('failed');
+  expect(job.attempts).toBe(2);
+
+  harness.proxy.setShouldDrop(undefined);
+  const sentBefore = harness.proxy.bytesFromClients();
+  engine.retry(job.id);
+  const report = await engine.whenBatchDone(batchId);
+
+  expect(report.entries[0]?.outcome).toBe('uploaded');
+  expect(onlyJob(engine, batchId).resumed).toBe(true);
+  // The two stored parts are kept; request headers add a few kilobytes.
+  expect(harness.proxy.bytesFromClients() - sentBefore).toBeLessThan(
+    size - 2 * 5 * MIB + 64 * 1024,
+  );
+  expect(await harness.objectSha256('tracks/Retry.wav')).toBe(await sha256OfFile(path));
+  expect(await harness.pendingUploads()).toEqual([]);
+});
+
+test('close stops and the next engine finishes', async () => {
+  const size = 30 * MIB;
+  const path = await sourceFile('Closed.wav', size);
+  harness.proxy.setBytesPerSecond(30 * MIB);
+  const stateDir = join(harness.dir, 'state-close');
+  const first = harness.engine({ stateDir, tuning: { parallelParts: 1 } });
+
+  const { batchId } = await first.add([{ path }], { origin: 'desktop' });
+  const waiting = first.whenBatchDone(batchId);
+  await waitUntil(() => harness.serverBodyBytes() >= 10 * MIB);
+  await first.close();
+  await expect(waiting).rejects.toThrow(/closed before batch/);
+  await expect(first.add([{ path }], { origin: 'desktop' })).rejects.toThrow(/engine is closed/);
+
+  harness.proxy.setBytesPerSecond(undefined);
+  const second = harness.engine({ stateDir, tuning: { parallelParts: 1 } });
+  const report = await second.whenBatchDone(batchId);
+
+  expect(report.entries.map((entry) => entry.outcome)).toEqual(['uploaded']);
+  expect(onlyJob(second, batchId).resumed).toBe(true);
+  // Every part crossed once; the rest is the peaks object.
+  const sha256 = await sha256OfFile(path);
+  const peaksBytes = await harness.objectSize(peaksKeyFor(sha256));
+  expect(harness.serverBodyBytes()).toBe(size + peaksBytes);
+  expect(await harness.objectSha256('tracks/Closed.wav')).toBe(sha256);
+  expect(await harness.pendingUploads()).toEqual([]);
+});
+
+test('file changed during upload fails verification', async () => {
+  const size = 20 * MIB;
+  const path = await sourceFile('Changing.wav', size);
+  harness.proxy.setBytesPerSecond(10 * MIB);
+  const engine = newEngine({ tuning: { parallelParts: 1 } });
+
+  const { batchId } = await engine.add([{ path }], { origin: 'desktop' });
+  await waitUntil(() => onlyJob(engine, batchId).bytesSent > 0);
+  // Same size, new bytes in the last part, which has not been read yet.
+  const handle = await open(path, 'r+');
+  await handle.write(Buffer.alloc(1024, 7), 0, 1024, size - 4096);
+  await handle.close();
+  harness.proxy.setBytesPerSecond(undefined);
+  const report = await engine.whenBatchDone(batchId);
+
+  expect(report.entries[0]?.outcome).toBe('failed');
+  expect(report.entries[0]?.message).toMatch(
+    /failed verification: S3 reports SHA-256 .* the local file has/,
+  );
+  expect(report.entries[0]?.message).toContain('The object was deleted');
+  await expectNothingStored();
+
+  engine.retry(onlyJob(engine, batchId).id);
+  const retried = await engine.whenBatchDone(batchId);
+  expect(retried.entries[0]?.outcome).toBe('uploaded');
+  expect(await harness.objectSha256('tracks/Changing.wav')).toBe(await sha256OfFile(path));
+});
+
+test('cancel of a finished job keeps the object', async () => {
+  const path = await sourceFile('Kept.wav', 1 * MIB);
+  const engine = newEngine();
+  const { batchId } = await engine.add([{ path }], { origin: 'desktop' });
+  await engine.whenBatchDone(batchId);
+
+  const view = await engine.cancel(onlyJob(engine, batchId).id);
+
+  expect(view.state).toBe('done');
+  expect(await harness.trackKeys()).toEqual(['tracks/Kept.wav']);
+});
+
+test('unknown job id is NotFound', () => {
+  const engine = newEngine();
+  expect(() => engine.pause('no-such-job')).toThrow(/no upload job with id no-such-job/);
+});
+
+test('clearFinished removes ended jobs and keeps failed ones', async () => {
+  const good = await sourceFile('Clear Good.wav', 1 * MIB);
+  const bad = join(harness.dir, 'source', 'missing.wav');
+  const engine = newEngine();
+  const { batchId } = await engine.add([{ path: good }, { path: bad }], { origin: 'desktop' });
+  await engine.whenBatchDone(batchId);
+
+  const snapshot = engine.clearFinished();
+
+  expect(snapshot.jobs.map((job) => [job.name, job.state])).toEqual([['missing.wav', 'failed']]);
+  expect(snapshot.totals.files).toBe(1);
+  const last = harness.progress.at(-1);
+  expect(last?.removedIds).toHaveLength(1);
+});

@@ -1,0 +1,246 @@
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+
+import { silentLogger } from '../../electron/main/log';
+import {
+  isDropboxFileName,
+  originalOfConflictedCopy,
+} from '../../electron/main/upload/dropbox-rules';
+import { planSources } from '../../electron/main/upload/source-walker';
+import type { PlannedFile } from '../../electron/main/upload/source-walker';
+
+let dir: string;
+const logger = silentLogger();
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'cratebox-walker-'));
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function touch(relativePath: string, content = 'x'): Promise<string> {
+  const path = join(dir, relativePath);
+  await mkdir(dirname(path), { recursive: true });
+  await writeFile(path, content);
+  return path;
+}
+
+function byName(files: PlannedFile[]): Map<string, PlannedFile> {
+  return new Map(files.map((file) => [file.name, file]));
+}
+
+describe('key mapping', () => {
+  test('dropped file uses its base name', async () => {
+    const path = await touch('deep/inside/Song.mp3');
+    const [file] = await planSources([{ path }], { logger });
+    expect(file?.key).toBe('tracks/Song.mp3');
+    expect(file?.name).toBe('Song.mp3');
+  });
+
+  test('dropped file keeps its relative path', async () => {
+    const path = await touch('Song.mp3');
+    const [file] = await planSources([{ path, relativePath: 'Album\\Disc 1/Song.mp3' }], {
+      logger,
+    });
+    expect(file?.key).toBe('tracks/Album/Disc 1/Song.mp3');
+  });
+
+  test('dropped folder keeps its own name', async () => {
+    await touch('Catalogue/Album/01.mp3');
+    await touch('Catalogue/02.mp3');
+    const files = await planSources([{ path: join(dir, 'Catalogue') }], { logger });
+    expect(files.map((file) => file.key)).toEqual([
+      'tracks/Catalogue/02.mp3',
+      'tracks/Catalogue/Album/01.mp3',
+    ]);
+  });
+
+  test('root makes keys relative to it', async () => {
+    await touch('Dropbox/Music/Album/01.mp3');
+    await touch('Dropbox/Music/02.mp3');
+    const root = join(dir, 'Dropbox/Music');
+    const files = await planSources([{ path: root }], { root, logger });
+    expect(files.map((file) => file.key)).toEqual(['tracks/02.mp3', 'tracks/Album/01.mp3']);
+    expect(files.map((file) => file.name)).toEqual(['02.mp3', 'Album/01.mp3']);
+  });
+
+  test('keys are NFC', async () => {
+    const path = await touch('Corazo\u0301n.mp3');
+    const [file] = await planSources([{ path }], { logger });
+    expect(file?.key).toBe('tracks/Coraz\u00f3n.mp3');
+  });
+
+  test('records size and modification time', async () => {
+    const path = await touch('a.mp3', '12345');
+    const [file] = await planSources([{ path }], { logger });
+    expect(file?.sizeBytes).toBe(5);
+    expect(file?.mtimeMs).toBeGreaterThan(0);
+  });
+
+  test('missing source is an error entry', async () => {
+    const files = await planSources([{ path: join(dir, 'gone.mp3') }], { logger });
+    expect(files).toHaveLength(1);
+    expect(files[0]?.key).toBeNull();
+    expect(files[0]?.error).toMatch(/ENOENT/);
+  });
+
+  test('same file given twice is planned once', async () => {
+    const path = await touch('Album/a.mp3');
+    const files = await planSources(
+      [{ path: join(dir, 'Album') }, { path, relativePath: 'Album/a.mp3' }],
+      {
+        logger,
+      },
+    );
+    expect(files).toHaveLength(1);
+    expect(files[0]?.skip).toBeNull();
+  });
+});
+
+describe('Dropbox rules', () => {
+  test('Dropbox files are skipped', async () => {
+    await touch('Music/.dropbox');
+    await touch('Music/desktop.ini');
+    await touch('Music/Album/Desktop.ini');
+    await touch('Music/Album/.DS_Store');
+    await touch('Music/.dropbox.cache/2024-03-01/old.mp3');
+    await touch('Music/Album/keep.mp3');
+    const root = join(dir, 'Music');
+    const files = byName(await planSources([{ path: root }], { root, logger }));
+
+    for (const name of [
+      '.dropbox',
+      'desktop.ini',
+      'Album/Desktop.ini',
+      'Album/.DS_Store',
+      '.dropbox.cache/2024-03-01/old.mp3',
+    ]) {
+      expect(files.get(name)?.skip?.reason, name).toBe('dropbox-file');
+    }
+    expect(files.get('Album/keep.mp3')?.skip).toBeNull();
+    expect(files.size).toBe(6);
+  });
+
+  test('conflicted copies are reported', async () => {
+    await touch("Music/Song (Ana's conflicted copy 2024-03-01).mp3");
+    await touch("Music/Album (James' conflicted copy 2023-12-24)/01.mp3");
+    await touch('Music/Song.mp3');
+    const root = join(dir, 'Music');
+    const files = byName(await planSources([{ path: root }], { root, logger }));
+
+    const copy = files.get("Song (Ana's conflicted copy 2024-03-01).mp3");
+    expect(copy?.skip?.reason).toBe('conflicted-copy');
+    expect(copy?.skip?.message).toContain('"Song.mp3"');
+    expect(files.get("Album (James' conflicted copy 2023-12-24)/01.mp3")?.skip?.reason).toBe(
+      'conflicted-copy',
+    );
+    expect(files.get('Song.mp3')?.skip).toBeNull();
+  });
+
+  test.each([
+    ["Song (Ana's conflicted copy 2024-03-01).mp3", 'Song.mp3'],
+    ["Song (Ana's conflicted copy 2024-03-01 (1)).mp3", 'Song.mp3'],
+    ["Mix (DJ Ana's Conflicted Copy 2024-03-01).flac", 'Mix.flac'],
+    ["Album (Ana's conflicted copy 2024-03-01)", 'Album'],
+    ['Song (live).mp3', null],
+    ['Conflicted copy.mp3', null],
+  ])('conflicted copy name %s', (name, original) => {
+    expect(originalOfConflictedCopy(name)).toBe(original);
+  });
+
+  test('Dropbox names ignore case', () => {
+    expect(isDropboxFileName('DESKTOP.INI')).toBe(true);
+    expect(isDropboxFileName('.ds_store')).toBe(true);
+    expect(isDropboxFileName('dropbox')).toBe(false);
+  });
+});
+
+describe('key collisions', () => {
+  test('NFC and NFD twins both collide', async () => {
+    const nfc = await touch('Music/Caf\u00e9.mp3');
+    const nfd = await touch('Music/Cafe\u0301.mp3');
+    const root = join(dir, 'Music');
+    const files = await planSources([{ path: root }], { root, logger });
+
+    expect(files).toHaveLength(2);
+    for (const file of files) {
+      expect(file.key).toBe('tracks/Caf\u00e9.mp3');
+      expect(file.skip?.reason).toBe('key-collision');
+      expect(file.skip?.message).toContain('Unicode normalization');
+    }
+    const nfcFile = files.find((file) => file.path === nfc);
+    expect(nfcFile?.skip?.message).toContain(`"${nfd}"`);
+    const nfdFile = files.find((file) => file.path === nfd);
+    expect(nfdFile?.skip?.message).toContain(`"${nfc}"`);
+  });
+
+  test('keys differing in case collide', async () => {
+    const lower = await touch('one/x.mp3');
+    const upper = await touch('two/x.mp3');
+    const files = await planSources(
+      [
+        { path: lower, relativePath: 'a/x.mp3' },
+        { path: upper, relativePath: 'A\\x.mp3' },
+      ],
+      { logger },
+    );
+
+    expect(files.map((file) => file.skip?.reason)).toEqual(['key-collision', 'key-collision']);
+    expect(files.find((file) => file.path === lower)?.skip?.message).toContain(`"${upper}"`);
+    expect(files.find((file) => file.path === upper)?.skip?.message).toContain('letter case');
+  });
+
+  test('skipped files do not collide', async () => {
+    await touch('Music/a/.DS_Store');
+    await touch('Music/A/.DS_Store');
+    const root = join(dir, 'Music');
+    const files = await planSources([{ path: root }], { root, logger });
+    expect(files.map((file) => file.skip?.reason)).toEqual(['dropbox-file', 'dropbox-file']);
+  });
+});
+
+describe('symbolic links', () => {
+  test('link loop ends the walk', async () => {
+    await touch('Music/Album/01.mp3');
+    await symlink(join(dir, 'Music'), join(dir, 'Music/Album/back'));
+    await symlink(join(dir, 'Music/Album'), join(dir, 'Music/Album/self'));
+    const root = join(dir, 'Music');
+    const files = await planSources([{ path: root }], { root, logger });
+    expect(files.map((file) => file.name)).toEqual(['Album/01.mp3']);
+  });
+
+  test('link to a file is followed', async () => {
+    const target = await touch('elsewhere/take.mp3');
+    await mkdir(join(dir, 'Music'));
+    await symlink(target, join(dir, 'Music/linked.mp3'));
+    const root = join(dir, 'Music');
+    const [file] = await planSources([{ path: root }], { root, logger });
+    expect(file?.key).toBe('tracks/linked.mp3');
+    expect(file?.error).toBeNull();
+  });
+
+  test('broken link is an error entry', async () => {
+    await mkdir(join(dir, 'Music'));
+    await symlink(join(dir, 'nowhere.mp3'), join(dir, 'Music/broken.mp3'));
+    const root = join(dir, 'Music');
+    const [file] = await planSources([{ path: root }], { root, logger });
+    expect(file?.error).toMatch(/broken symbolic link/);
+  });
+
+  test('link cycle between two links', async () => {
+    await mkdir(join(dir, 'Music'));
+    await symlink(join(dir, 'Music/b'), join(dir, 'Music/a'));
+    await symlink(join(dir, 'Music/a'), join(dir, 'Music/b'));
+    const root = join(dir, 'Music');
+    const files = await planSources([{ path: root }], { root, logger });
+    expect(files.map((file) => file.name)).toEqual(['a', 'b']);
+    for (const file of files) {
+      expect(file.error).toMatch(/^symbolic link loop/);
+    }
+  });
+});
