@@ -22,7 +22,7 @@ import { createS3Client } from './storage/s3-client';
 import type { StorageTarget } from './storage/s3-client';
 import { inspectFile } from './upload/inspect/inspect-file';
 import { createUploadEngine } from './upload/upload-engine';
-import type { UploadEngine } from './upload/upload-engine';
+import type { UploadEngine } from './upload/engine-types';
 
 /** What a shell (Electron, web mode, CLI) provides to the services. */
 export interface AppServicesOptions {

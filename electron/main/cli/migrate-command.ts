@@ -24,7 +24,8 @@ export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 const MAX_CONCURRENCY = 16;
 const PROGRESS_POLL_MS = 250;
 
-const USAGE = `Usage: cratebox migrate <folder> [options]
+/** Help text of `cratebox migrate`. */
+export const MIGRATE_USAGE = `Usage: cratebox migrate <folder> [options]
 
 Uploads every audio file under <folder> to tracks/ in the bucket, keeping the folder
 structure (like "aws s3 cp --recursive"). Files the bucket already holds unchanged are
@@ -69,7 +70,7 @@ export async function runMigrate(argv: string[], deps: MigrateDeps): Promise<num
     return EXIT.usage;
   }
   if (args === 'help') {
-    deps.stdout.write(USAGE);
+    deps.stdout.write(MIGRATE_USAGE);
     return EXIT.ok;
   }
 

@@ -3,7 +3,7 @@ import { dirname, relative, resolve, sep } from 'node:path';
 
 import { CrateboxError } from '../../../shared/errors';
 import type { Handlers } from '../ipc/dispatch';
-import type { UploadEngine } from '../upload/upload-engine';
+import type { UploadEngine } from '../upload/engine-types';
 
 /**
  * Adapts the handlers to web mode: a browser page may queue only files it staged through the

@@ -81,7 +81,7 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
   });
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}/`;
-  logger.info({ url }, 'web host listening');
+  logger.info({ address: url }, 'web host listening');
 
   return {
     url,

@@ -37,6 +37,13 @@ export function LibraryView({ library, currentKey, onPlay }: LibraryViewProps): 
       )}
       {tracks.length > 0 && (
         <table className="tracks">
+          <colgroup>
+            <col className="number-column" />
+            <col className="title-column" />
+            <col />
+            <col />
+            <col className="time-column" />
+          </colgroup>
           <thead>
             <tr>
               <th className="number">#</th>

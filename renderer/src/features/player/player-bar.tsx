@@ -1,6 +1,7 @@
 import type { ReactElement, RefObject } from 'react';
 
 import { formatDuration } from '../../ui/format';
+import { Icon } from '../../ui/icons';
 import type { PlayerController, PlayerState } from './player-controller';
 
 /** Props of {@link PlayerBar}. */
@@ -30,7 +31,7 @@ export function PlayerBar({
           onClick={() => void controller?.previous()}
           disabled={track === null}
         >
-          ⏮
+          <Icon name="previous" />
         </button>
         <button
           type="button"
@@ -39,7 +40,7 @@ export function PlayerBar({
           onClick={() => void controller?.toggle()}
           disabled={track === null}
         >
-          {playing ? '⏸' : '▶'}
+          <Icon name={playing ? 'pause' : 'play'} />
         </button>
         <button
           type="button"
@@ -47,7 +48,7 @@ export function PlayerBar({
           onClick={() => void controller?.next()}
           disabled={track === null}
         >
-          ⏭
+          <Icon name="next" />
         </button>
       </div>
       <div className="now-playing">
@@ -83,7 +84,7 @@ export function PlayerBar({
         )}
       </div>
       <label className="volume">
-        <span aria-hidden="true">🔊</span>
+        <Icon name="volume" />
         <input
           type="range"
           min={0}
