@@ -21,8 +21,12 @@ import type { EmbeddedStore } from './storage/embedded-store';
 import { createS3Client } from './storage/s3-client';
 import type { StorageTarget } from './storage/s3-client';
 import { inspectFile } from './upload/inspect/inspect-file';
+import { readLatestReport } from './upload/report';
 import { createUploadEngine } from './upload/upload-engine';
 import type { UploadEngine } from './upload/engine-types';
+
+/** Upload state folder of the CLI; separate from the app's, because both may run at once. */
+const CLI_STATE = 'uploads-cli';
 
 /** What a shell (Electron, web mode, CLI) provides to the services. */
 export interface AppServicesOptions {
@@ -50,6 +54,8 @@ export interface AppServices {
 /** The storage-bound part of the services; rebuilt when the storage settings change. */
 interface Session {
   config: AppConfig;
+  /** Folder of this storage target's state: upload queues, reports, library cache. */
+  dir: string;
   store: EmbeddedStore | null;
   target: StorageTarget;
   s3: S3Client;
@@ -113,7 +119,15 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     'uploads.cancel': async ({ id }) => session.engine.cancel(id),
     'uploads.retry': async ({ id }) => session.engine.retry(id),
     'uploads.clearFinished': async () => session.engine.clearFinished(),
-    'uploads.lastReport': async () => session.engine.lastReport(),
+    'uploads.lastReport': async () => {
+      // The CLI keeps its own queue, so a migration run from the terminal is read from its folder.
+      const fromCli = await readLatestReport(join(session.dir, CLI_STATE, 'reports'));
+      const fromEngine = session.engine.lastReport();
+      if (fromCli === null || fromEngine === null) {
+        return fromCli ?? fromEngine;
+      }
+      return fromCli.finishedAt > fromEngine.finishedAt ? fromCli : fromEngine;
+    },
     'settings.get': async () => toPublicSettings(config),
     'settings.update': async (update) => {
       const stored = applySettingsUpdate(options.settings.read(), update, options.secrets.encrypt);
@@ -166,6 +180,7 @@ async function openSession(
   });
   const session: Session = {
     config,
+    dir: sessionDir,
     store,
     target,
     s3,
@@ -179,7 +194,7 @@ async function openSession(
     engine: createUploadEngine({
       s3,
       bucket: target.bucket,
-      stateDir: join(sessionDir, options.shell === 'cli' ? 'uploads-cli' : 'uploads'),
+      stateDir: join(sessionDir, options.shell === 'cli' ? CLI_STATE : 'uploads'),
       options: () => session.config.uploads,
       inspect: inspectFile,
       logger,
