@@ -154,18 +154,6 @@ export interface CrateboxApi {
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void;
 }
 
-/** Electron IPC channel names; both directions carry the method or event name as data. */
-export const IPC_CHANNELS = {
-  invoke: 'cratebox:invoke',
-  event: 'cratebox:event',
-} as const;
-
-/** Paths the web-mode host serves next to the renderer. */
-export const WEB_HOST_PATHS = {
-  socket: '/ipc',
-  staging: '/staging',
-} as const;
-
 /** Checks that `name` is an IPC method name. */
 export function isMethod(name: unknown): name is Method {
   return typeof name === 'string' && Object.hasOwn(requestSchemas, name);

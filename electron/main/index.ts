@@ -4,7 +4,7 @@ import { BrowserWindow, app, dialog, ipcMain, safeStorage, shell } from 'electro
 import type { IpcMainInvokeEvent } from 'electron';
 import ElectronStore from 'electron-store';
 
-import { IPC_CHANNELS } from '../../shared/contract';
+import { IPC_CHANNELS } from '../../shared/transport';
 import { createAppServices } from './app-services';
 import type { AppServices } from './app-services';
 import { resolveDataDir } from './data-dir';

@@ -1,6 +1,6 @@
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
 
-import { IPC_CHANNELS } from '../../shared/contract';
+import { IPC_CHANNELS } from '../../shared/transport';
 import type { CrateboxApi, EventName, Events, Reply } from '../../shared/contract';
 import { errorFromPayload } from '../../shared/errors';
 

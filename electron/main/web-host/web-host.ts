@@ -11,7 +11,7 @@ import sirv from 'sirv';
 import { WebSocketServer } from 'ws';
 import type { WebSocket } from 'ws';
 
-import { WEB_HOST_PATHS } from '../../../shared/contract';
+import { WEB_HOST_PATHS } from '../../../shared/transport';
 import { dispatch } from '../ipc/dispatch';
 import type { Handlers } from '../ipc/dispatch';
 import type { EventBus } from '../ipc/event-bus';

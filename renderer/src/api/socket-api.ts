@@ -1,4 +1,4 @@
-import { WEB_HOST_PATHS } from '../../../shared/contract';
+import { WEB_HOST_PATHS } from '../../../shared/transport';
 import type { CrateboxApi, EventName, Events, Reply } from '../../../shared/contract';
 import { CrateboxError, errorFromPayload } from '../../../shared/errors';
 

@@ -1,4 +1,4 @@
-import { WEB_HOST_PATHS } from '../../../../shared/contract';
+import { WEB_HOST_PATHS } from '../../../../shared/transport';
 import type { CrateboxApi } from '../../../../shared/contract';
 import { CrateboxError } from '../../../../shared/errors';
 import type { BrowserFile } from './collect-files';

@@ -1,0 +1,14 @@
+// Runtime constants of the transports, kept apart from the contract's schemas so the renderer
+// bundle does not carry zod.
+
+/** Electron IPC channel names; both directions carry the method or event name as data. */
+export const IPC_CHANNELS = {
+  invoke: 'cratebox:invoke',
+  event: 'cratebox:event',
+} as const;
+
+/** Paths the web-mode host serves next to the renderer. */
+export const WEB_HOST_PATHS = {
+  socket: '/ipc',
+  staging: '/staging',
+} as const;
