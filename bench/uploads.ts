@@ -23,7 +23,7 @@ const MIB = 1024 * 1024;
 const CREDENTIALS = { accessKeyId: 'cratebox-bench-key', secretAccessKey: 'cratebox-bench-secret' };
 const REGION = 'us-east-1';
 
-/** Wall times of one tool uploading the whole file set; `skipped` says why it did not run. */
+/** Wall times of one tool uploading the whole file set; `skipped` is the reason it did not run. */
 export interface ToolRun {
   tool: 'cratebox' | 'aws-cli' | 'rclone' | 'sequential-put';
   /** Median of the rounds, in seconds. */
@@ -58,9 +58,9 @@ export interface UploadBenchOptions {
 }
 
 /**
- * Uploads the same generated WAV files (20 x 5 MiB and 1 x 200 MiB by default) into a fresh
- * bucket per tool and round on one embedded S3 server on 127.0.0.1, which runs in its own
- * process, and times each tool. Cratebox's time includes inspecting every file (hashes and
+ * Uploads the same generated WAV files (20 x 5 MiB and 1 x 200 MiB by default) with each tool
+ * and times it. Every tool and round gets a fresh bucket on one embedded S3 server on 127.0.0.1,
+ * which runs in its own process. Cratebox's time includes inspecting every file (hashes and
  * peaks) and verifying every upload, which the other tools do not do.
  */
 export async function benchmarkUploads(

@@ -24,7 +24,7 @@ export class FileChangedError extends Error {
   override readonly name = 'FileChangedError';
 }
 
-/** How one run of a job ended. */
+/** Outcome of one run of a job. */
 export type FileJobOutcome =
   | { kind: 'uploaded'; resumed: boolean }
   | { kind: 'would-upload' }
@@ -46,7 +46,7 @@ export interface FileJobInput {
 }
 
 /**
- * Runs one file: inspects it, skips it when S3 already holds the same bytes, else uploads it
+ * Runs one file: inspects it, skips it when S3 already has the same bytes, else uploads it
  * (continuing an interrupted upload), verifies it and stores its peaks.
  */
 export async function runFileJob(input: FileJobInput): Promise<FileJobOutcome> {
@@ -98,7 +98,7 @@ export async function runFileJob(input: FileJobInput): Promise<FileJobOutcome> {
     return {
       kind: 'skipped',
       reason: 'unchanged',
-      message: `S3 already holds this file at ${job.key} (same size and SHA-256)`,
+      message: `S3 already has this file at ${job.key} (same size and SHA-256)`,
     };
   }
   if (job.dryRun) {

@@ -13,7 +13,7 @@ import { backoffDelayMs, isRetryableError } from './retry-policy';
 import type { RetryPolicy } from './retry-policy';
 import type { StateStore } from './state-store';
 
-/** How a run of a job ended. */
+/** Outcome of a run of a job. */
 export type RunResult =
   | { kind: 'finished'; outcome: FileJobOutcome }
   | { kind: 'failed'; message: string }
@@ -21,7 +21,7 @@ export type RunResult =
   /** Cancelled, or interrupted by close; the engine decides what the job becomes. */
   | { kind: 'stopped' };
 
-/** What {@link runJob} needs besides the job. */
+/** Dependencies of {@link runJob} besides the job. */
 export interface RunContext {
   s3: S3Client;
   bucket: string;
@@ -37,8 +37,8 @@ export interface RunContext {
 
 /**
  * Runs a job until it finishes, fails for good, is paused or is stopped. Network errors, 5xx
- * answers, throttling and BadDigest are retried up to `retry.maxAttempts` times with exponential
- * backoff and jitter; each attempt keeps the parts the server already holds.
+ * responses, throttling and BadDigest are retried up to `retry.maxAttempts` times with exponential
+ * backoff and jitter; each attempt keeps the parts the server already has.
  */
 export async function runJob(
   entry: JobEntry,

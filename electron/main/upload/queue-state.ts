@@ -228,7 +228,12 @@ export function createQueueState(deps: {
 }
 
 function newJob(file: PlannedFile, batchId: string, dryRun: boolean): StoredJob {
-  const state = file.skip !== null ? 'skipped' : file.error !== null ? 'failed' : 'queued';
+  let state: StoredJob['state'] = 'queued';
+  if (file.skip !== null) {
+    state = 'skipped';
+  } else if (file.error !== null) {
+    state = 'failed';
+  }
   return {
     id: randomUUID(),
     batchId,

@@ -32,7 +32,7 @@ export interface UploadObjectInput {
   logger: Logger;
 }
 
-/** What happened in {@link uploadObject}. */
+/** Result of {@link uploadObject}. */
 export interface UploadObjectResult {
   /** Whether parts stored by an earlier run were kept instead of sent again. */
   resumed: boolean;
@@ -116,8 +116,8 @@ async function partsToKeep(input: UploadObjectInput): Promise<Map<number, Server
     return new Map();
   }
 
-  // Servers that list no part checksums (moto 5) get the SHA-256 this engine recorded for a part
-  // with the same ETag; the final checksum comparison catches any mismatch.
+  // Some servers (moto 5) list no part checksums. A listed part then gets the SHA-256 this engine
+  // recorded for the same ETag, and the final checksum comparison catches any mismatch.
   const recorded = new Map(record.parts.map((part) => [part.partNumber, part]));
   for (const [partNumber, part] of listed) {
     if (part.sha256 === null) {
@@ -138,7 +138,7 @@ async function verifyObject(input: UploadObjectInput, reported: string | undefin
   if (head === null) {
     problem = 'the object is missing after the upload completed';
   } else if (head.sizeBytes !== record.file.sizeBytes) {
-    problem = `S3 holds ${head.sizeBytes} bytes, the local file has ${record.file.sizeBytes}`;
+    problem = `S3 has ${head.sizeBytes} bytes, the local file has ${record.file.sizeBytes}`;
   } else if (checksum !== null && !checksumMatches(checksum, local)) {
     problem = `S3 reports SHA-256 ${checksum}, the local file has ${local.composite ?? local.full}`;
   }
