@@ -1,7 +1,7 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { DeleteObjectCommand } from '@aws-sdk/client-s3';
+import { AbortMultipartUploadCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 
 import { peaksKeyFor } from '../../electron/main/library/track-metadata';
@@ -303,4 +303,29 @@ test('rerun restores a missing peaks object', async () => {
 
   expect(report.entries.map((entry) => entry.reason)).toEqual(['unchanged']);
   expect(await harness.objectSize(peaksKey)).toBeGreaterThan(0);
+});
+
+test('upload aborted elsewhere starts over', async () => {
+  const size = 30 * MIB;
+  const path = await sourceFile('Aborted Elsewhere.wav', size);
+  harness.proxy.setBytesPerSecond(20 * MIB);
+  const engine = newEngine({ tuning: { parallelParts: 1 } });
+
+  const { batchId } = await engine.add([{ path }], { origin: 'desktop' });
+  await waitUntil(() => harness.serverBodyBytes() >= 5 * MIB);
+  const [pending] = await harness.pendingUploads();
+  await harness.direct.send(
+    new AbortMultipartUploadCommand({
+      Bucket: TEST_BUCKET,
+      Key: pending?.key,
+      UploadId: pending?.uploadId,
+    }),
+  );
+  harness.proxy.setBytesPerSecond(undefined);
+  const report = await engine.whenBatchDone(batchId);
+
+  expect(report.entries.map((entry) => entry.outcome)).toEqual(['uploaded']);
+  expect(onlyJob(engine, batchId).attempts).toBeGreaterThan(1);
+  expect(await harness.objectSha256('tracks/Aborted Elsewhere.wav')).toBe(await sha256OfFile(path));
+  expect(await harness.pendingUploads()).toEqual([]);
 });

@@ -9,6 +9,7 @@ import type { FileJobOutcome } from './file-job';
 import type { InspectFile } from './inspection';
 import type { JobEntry, RunHandle } from './queue-state';
 import { UploadPausedError } from './resumable-client';
+import { UploadGoneError } from './upload-object';
 import { backoffDelayMs, isRetryableError } from './retry-policy';
 import type { RetryPolicy } from './retry-policy';
 import type { StateStore } from './state-store';
@@ -96,7 +97,10 @@ export async function runJob(
         continue;
       }
 
-      const retryable = isRetryableError(error) || error instanceof FileChangedError;
+      const retryable =
+        isRetryableError(error) ||
+        error instanceof FileChangedError ||
+        error instanceof UploadGoneError;
       if (!retryable || attempt >= context.retry.maxAttempts) {
         const message = describeFailure(error, retryable ? attempt : null);
         context.logger.error({ jobId: stored.id, key, err: error }, 'upload failed');

@@ -6,7 +6,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 
 import type { Logger } from '../log';
 import { checksumMatches, localChecksums } from './checksums';
-import { abortPendingUploads, headTrack, listServerParts } from './multipart-ops';
+import { abortPendingUploads, errorName, headTrack, listServerParts } from './multipart-ops';
 import { createUploadSession } from './resumable-client';
 import type { ServerPart, UploadSessionHooks } from './resumable-client';
 import type { UploadRecord } from './state-store';
@@ -14,6 +14,11 @@ import type { UploadRecord } from './state-store';
 /** The checksum S3 reports for an upload differs from the local file's. */
 export class IntegrityError extends Error {
   override readonly name = 'IntegrityError';
+}
+
+/** The multipart upload vanished from the server while it was in use; a retry starts over. */
+export class UploadGoneError extends Error {
+  override readonly name = 'UploadGoneError';
 }
 
 /** Everything {@link uploadObject} needs for one file. */
@@ -82,6 +87,21 @@ export async function uploadObject(input: UploadObjectInput): Promise<UploadObje
   try {
     const result = await upload.done();
     reported = result.ChecksumSHA256;
+  } catch (error) {
+    if (errorName(error) !== 'NoSuchUpload') {
+      throw error;
+    }
+    // Aborted elsewhere or expired by a lifecycle rule: the next attempt starts a new upload.
+    await session.drain();
+    record.uploadId = null;
+    record.parts = [];
+    await input.hooks.saveRecord();
+    throw new UploadGoneError(
+      `the multipart upload of ${record.key} no longer exists on the server`,
+      {
+        cause: error,
+      },
+    );
   } finally {
     input.hooks.signal.removeEventListener('abort', onCancel);
     body.destroy();
