@@ -187,6 +187,8 @@ export class AwsChunkedDecoder extends Transform {
     this.trailerText += `${name}:${value}\n`;
   }
 
+  // NOTE: the signed-trailer form (each trailer as `name:value\n`, hashed) follows the AWS
+  // documentation and is tested against a test signer only; no client used here sends it.
   private finishTrailer(): void {
     if (this.signing !== undefined && this.trailerText !== '') {
       const trailerHash = createHash('sha256').update(this.trailerText, 'utf8').digest('hex');

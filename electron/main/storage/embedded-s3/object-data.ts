@@ -78,6 +78,7 @@ export async function linkOrCopy(source: string, target: string): Promise<void> 
 export class DataFileTracker {
   private readonly readers = new Map<string, number>();
   private readonly retired = new Set<string>();
+  private readonly removals = new Set<Promise<void>>();
 
   constructor(private readonly logger: Logger | undefined) {}
 
@@ -87,39 +88,51 @@ export class DataFileTracker {
       this.readers.set(path, (this.readers.get(path) ?? 0) + 1);
     }
     let released = false;
-    return async () => {
+    return () => {
       if (released) {
-        return;
+        return Promise.resolve();
       }
       released = true;
+      const unread: string[] = [];
       for (const path of paths) {
         const count = (this.readers.get(path) ?? 1) - 1;
         if (count > 0) {
           this.readers.set(path, count);
-          continue;
-        }
-        this.readers.delete(path);
-        if (this.retired.delete(path)) {
-          await this.remove(path);
+        } else {
+          this.readers.delete(path);
+          unread.push(path);
         }
       }
+      return this.remove(unread.filter((path) => this.retired.delete(path)));
     };
   }
 
-  /** Deletes files no index entry names any more, now or after their last reader. */
-  async retire(paths: string[]): Promise<void> {
-    for (const path of paths) {
-      if (this.readers.has(path)) {
-        this.retired.add(path);
-      } else {
-        await this.remove(path);
-      }
+  /** Deletes files that no index entry names any more, now or after their last reader. */
+  retire(paths: string[]): Promise<void> {
+    const unread = paths.filter((path) => !this.readers.has(path));
+    for (const path of paths.filter((path) => this.readers.has(path))) {
+      this.retired.add(path);
+    }
+    return this.remove(unread);
+  }
+
+  /** Waits until every removal that has started is done. */
+  async idle(): Promise<void> {
+    while (this.removals.size > 0) {
+      await Promise.allSettled([...this.removals]);
     }
   }
 
-  private async remove(path: string): Promise<void> {
-    await rm(path, { force: true }).catch((error: unknown) => {
-      this.logger?.warn({ err: error, path }, 'failed to remove a replaced object data file');
-    });
+  private remove(paths: string[]): Promise<void> {
+    const removal = Promise.all(
+      paths.map((path) =>
+        rm(path, { force: true }).catch((error: unknown) => {
+          this.logger?.warn({ err: error, path }, 'failed to remove a replaced object data file');
+        }),
+      ),
+    ).then(() => undefined);
+    this.removals.add(removal);
+    void removal.finally(() => this.removals.delete(removal));
+    return removal;
   }
 }

@@ -6,15 +6,9 @@ import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
 
 import type { StoredChecksum } from './checksums';
-import {
-  forEachLimited,
-  isErrorCode,
-  randomHex,
-  readJson,
-  tempPathIn,
-  writeJsonAtomic,
-} from './fs-util';
+import { randomHex, readJson, tempPathIn, writeJsonAtomic } from './fs-util';
 import { SortedKeyIndex, compareUtf8 } from './key-index';
+import { loadObjects } from './object-loader';
 import { KeyedLock } from './keyed-lock';
 import {
   DataFileTracker,
@@ -61,24 +55,8 @@ export interface BucketState {
   uploads: Map<string, UploadRecord>;
 }
 
-const LOAD_CONCURRENCY = 32;
-
 function keyHash(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
-}
-
-function isObjectRecord(value: unknown): value is ObjectRecord {
-  const record = value as Partial<ObjectRecord> | null;
-  return (
-    typeof record === 'object' &&
-    record !== null &&
-    typeof record.key === 'string' &&
-    typeof record.size === 'number' &&
-    typeof record.etag === 'string' &&
-    typeof record.lastModified === 'number' &&
-    Array.isArray(record.dataFiles) &&
-    record.dataFiles.every((file) => typeof file === 'string')
-  );
 }
 
 /**
@@ -128,6 +106,11 @@ export class ObjectStore {
       buckets.set(name, { name, created: meta.created, objects, uploads });
     }
     return new ObjectStore(dataDir, buckets, logger);
+  }
+
+  /** Waits for the removal of replaced data files that are still in progress. */
+  idle(): Promise<void> {
+    return this.dataFiles.idle();
   }
 
   /** Returns a new unique temp file path for an incoming body. */
@@ -296,44 +279,4 @@ export class ObjectStore {
   private shardDir(bucket: string, hash: string): string {
     return join(this.bucketDir(bucket), 'objects', hash.slice(0, 2));
   }
-}
-
-async function loadObjects(
-  objectsDir: string,
-  logger: Logger | undefined,
-): Promise<SortedKeyIndex<ObjectRecord>> {
-  const records: Array<[string, ObjectRecord]> = [];
-  await mkdir(objectsDir, { recursive: true });
-
-  for (const shard of await readdir(objectsDir)) {
-    const shardDir = join(objectsDir, shard);
-    const files = await readdir(shardDir);
-    const referenced = new Set<string>();
-
-    await forEachLimited(
-      files.filter((file) => file.endsWith('.json')),
-      LOAD_CONCURRENCY,
-      async (file) => {
-        const record = await readJson(join(shardDir, file)).catch(() => undefined);
-        if (!isObjectRecord(record)) {
-          logger?.warn({ file: join(shardDir, file) }, 'skipping unreadable object sidecar');
-          return;
-        }
-        for (const file of record.dataFiles) {
-          referenced.add(file);
-        }
-        records.push([record.key, record]);
-      },
-    );
-
-    // Data files that no sidecar names are left by a crash between the two renames of a write.
-    for (const file of files.filter((name) => name.endsWith('.data') && !referenced.has(name))) {
-      await rm(join(shardDir, file), { force: true }).catch((error: unknown) => {
-        if (!isErrorCode(error, 'ENOENT')) {
-          logger?.warn({ err: error, file }, 'failed to remove an orphaned data file');
-        }
-      });
-    }
-  }
-  return SortedKeyIndex.fromEntries(records);
 }

@@ -94,6 +94,8 @@ export async function putObject(context: RequestContext): Promise<void> {
   });
   try {
     checkWriteConditions(context, objects.get(context.key));
+    // NOTE: S3 now stores a CRC64NVME checksum for uploads that send none; this server stores
+    // none, so such objects return no checksum.
     const algorithm = received.declaredChecksum?.algorithm ?? requiredAlgorithm;
     const value = algorithm === undefined ? undefined : received.checksums.get(algorithm);
     const checksum: StoredChecksum | undefined =

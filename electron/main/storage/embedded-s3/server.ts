@@ -41,7 +41,10 @@ export interface EmbeddedS3Server {
    * and the payload bytes of PutObject and UploadPart bodies that were stored.
    */
   stats(): { requests: Record<string, number>; bytesReceived: number };
-  /** Stops listening and drops open connections, then waits for running handlers to settle. */
+  /**
+   * Stops listening and drops open connections, then waits for running handlers and file
+   * removals to settle.
+   */
   close(): Promise<void>;
 }
 
@@ -207,6 +210,7 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await Promise.allSettled([...running]);
+      await store.idle();
       await closed;
       logger?.info({ port }, 'embedded S3 server stopped');
     },
