@@ -94,7 +94,9 @@ function detectUnknown(head: Buffer): ContentDetection {
   if (head.every((byte) => byte === 0)) {
     return {
       kind: 'not-audio',
-      description: `only zero bytes at its start (the first ${head.length}), as an interrupted copy or download leaves`,
+      description:
+        `a file whose first ${head.length} bytes are all zeros, as an interrupted copy or ` +
+        'download leaves',
     };
   }
   if (isText(head)) {

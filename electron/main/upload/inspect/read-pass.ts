@@ -37,7 +37,8 @@ export async function readFileOnce(
 
   if (offset !== expectedSize) {
     throw new Error(
-      `${path} changed while it was being inspected: expected ${expectedSize} bytes, read ${offset}`,
+      `${path} changed while it was being inspected: expected ${expectedSize} bytes, ` +
+        `read ${offset}. Inspect it again once it is no longer being written.`,
     );
   }
 }

@@ -11,7 +11,9 @@ import { ZERO_TAIL_MIN_BYTES } from './zero-tail.js';
  */
 export const TRUNCATION_TOLERANCE_SECONDS = 0.5;
 
-/** Families whose complete streams do not end in thousands of zero bytes (MP4 `free` boxes aside). */
+/**
+ * Families whose complete streams do not end in thousands of zero bytes, MP4 `free` boxes aside.
+ */
 const COMPRESSED: ReadonlySet<AudioFamily> = new Set(['mpeg', 'adts', 'flac', 'ogg', 'mp4']);
 
 /** Findings of the read pass, the decoder and the container headers about a file's end. */

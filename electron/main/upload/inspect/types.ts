@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 
 /** Options for {@link inspectFile}. */
 export interface InspectOptions {
-  /** Multipart part size in bytes that the uploader will use; `partSha256` has one hash per part. */
+  /** Multipart part size in bytes that the uploader uses. `partSha256` has one hash per part. */
   partSizeBytes: number;
   /** Target number of peaks per second of audio (default 20), lowered for long files. */
   peaksPerSecond?: number;
@@ -29,10 +29,11 @@ export interface AudioTags {
  * Waveform peaks in the shape that wavesurfer.js 8 takes in its `peaks` option.
  *
  * `data` has one array per channel, at most two: wavesurfer.js 8.0.1 draws the first above the
- * axis and the second below it. Files decoded by ffmpeg give one, mixed down. Each value is the signed sample with the largest magnitude in its bucket, in [-1, 1]
- * and rounded to 4 decimals, which is what wavesurfer's own `exportPeaks()` returns. They are
- * not min/max pairs. All buckets but the last, which may be partial, cover the same number of
- * samples, so the peaks are evenly spread over `durationSeconds`.
+ * axis and the second below it. Files decoded by ffmpeg give one, mixed down. Each value is the
+ * signed sample with the largest magnitude in its bucket, in [-1, 1] and rounded to 4 decimals,
+ * which is what wavesurfer's own `exportPeaks()` returns. They are not min/max pairs. All buckets
+ * but the last, which may be partial, cover the same number of samples, so the peaks are evenly
+ * spread over `durationSeconds`.
  */
 export interface Peaks {
   /** Decoded duration: decoded sample frames divided by `sampleRate`. */

@@ -146,7 +146,7 @@ async function readAiffLayout(
     if (id === 'COMM') {
       format = parseAiffCommon(await readAt(handle, offset + 8, Math.min(size, 22)), isAifc);
     } else if (id === 'SSND') {
-      // SSND starts with an 8-byte offset/block-size header; the samples begin `offset` bytes later.
+      // SSND starts with an 8-byte offset and block size. The samples begin `offset` bytes later.
       const ssnd = await readAt(handle, offset + 8, 8);
       const skip = ssnd.length === 8 ? ssnd.readUInt32BE(0) : 0;
       data = { offset: offset + 16 + skip, declared: Math.max(0, size - 8 - skip) };

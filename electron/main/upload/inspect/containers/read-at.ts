@@ -18,7 +18,7 @@ export async function readAt(
   return buffer.subarray(0, filled);
 }
 
-/** Returns the four bytes at `offset` as a Latin-1 string, the way chunk and box ids are written. */
+/** Returns the four bytes at `offset` as a Latin-1 string, as chunk and box ids are written. */
 export function fourCc(bytes: Buffer, offset: number): string {
   return bytes.toString('latin1', offset, offset + 4);
 }

@@ -21,7 +21,7 @@ export interface DecodeResult {
   /** Number of errors the decoder reported, and the first message. */
   errorCount: number;
   firstError: string | null;
-  /** Set when decoding failed as a whole (for example, ffmpeg is missing or exited with an error). */
+  /** Set when decoding failed as a whole, for example when ffmpeg is missing or exits in error. */
   failure: string | null;
 }
 
