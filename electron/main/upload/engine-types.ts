@@ -54,7 +54,10 @@ export interface AddOptions {
 export interface UploadEngine {
   /** Walks the sources, queues every file found and returns the id of the new batch. */
   add(sources: UploadSource[], options: AddOptions): Promise<{ batchId: string }>;
-  /** Pauses a queued or running job; parts in flight finish and stay on the server. */
+  /**
+   * Pauses a queued or running job: parts in flight finish and stay on the server. A file sent
+   * in one PUT, or one being verified, finishes instead.
+   */
   pause(id: string): UploadJobView;
   /** Queues a paused job again. */
   resume(id: string): UploadJobView;
