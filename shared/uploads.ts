@@ -77,6 +77,7 @@ export interface ReportEntry {
   outcome: ReportOutcome;
   reason: SkipReason | null;
   message: string | null;
+  /** Size of the local file in bytes (0 when it could not be read). */
   bytes: number;
 }
 
@@ -89,12 +90,16 @@ export interface MigrationReport {
   startedAt: string;
   finishedAt: string;
   summary: {
+    /** Files uploaded; in a dry run, files that would be uploaded. */
     uploaded: number;
     unchanged: number;
+    /** Files skipped as `not-audio` or `no-audio`. */
     skippedNotAudio: number;
+    /** Every other skip: empty, truncated, Dropbox files, conflicted copies, key collisions. */
     skippedOther: number;
     failed: number;
     cancelled: number;
+    /** Request body bytes sent for the batch's files, by this and earlier runs; 0 in a dry run. */
     bytesSent: number;
   };
   entries: ReportEntry[];

@@ -70,7 +70,7 @@ export interface EngineOptions {
 const MIB = 1024 * 1024;
 
 /**
- * Starts a local S3 server (the embedded one unless `kind` says moto) behind a fault proxy and
+ * Starts a local S3 server (the embedded one unless `kind` is 'moto') behind a fault proxy and
  * creates the test bucket.
  */
 export async function startUploadHarness(kind: ServerKind = 'embedded'): Promise<UploadHarness> {

@@ -1,13 +1,14 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 
+import { AbortMultipartUploadCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 
 import { peaksKeyFor } from '../../electron/main/library/track-metadata';
 import type { UploadEngine } from '../../electron/main/upload/engine-types';
 import type { UploadJobView } from '../../shared/uploads';
 import { sha256OfFile, writeNoiseWav } from '../support/audio-files';
-import { startUploadHarness } from '../support/upload-harness';
+import { startUploadHarness, TEST_BUCKET } from '../support/upload-harness';
 import type { UploadHarness } from '../support/upload-harness';
 import { waitUntil } from '../support/wait';
 
@@ -287,4 +288,44 @@ test('clearFinished removes ended jobs and keeps failed ones', async () => {
   expect(snapshot.totals.files).toBe(1);
   const last = harness.progress.at(-1);
   expect(last?.removedIds).toHaveLength(1);
+});
+
+test('rerun restores a missing peaks object', async () => {
+  const path = await sourceFile('Peaks.wav', 1 * MIB);
+  const engine = newEngine();
+  const first = await engine.add([{ path }], { origin: 'desktop' });
+  await engine.whenBatchDone(first.batchId);
+  const peaksKey = peaksKeyFor(await sha256OfFile(path));
+  await harness.direct.send(new DeleteObjectCommand({ Bucket: TEST_BUCKET, Key: peaksKey }));
+
+  const second = await engine.add([{ path }], { origin: 'desktop' });
+  const report = await engine.whenBatchDone(second.batchId);
+
+  expect(report.entries.map((entry) => entry.reason)).toEqual(['unchanged']);
+  expect(await harness.objectSize(peaksKey)).toBeGreaterThan(0);
+});
+
+test('upload aborted elsewhere starts over', async () => {
+  const size = 30 * MIB;
+  const path = await sourceFile('Aborted Elsewhere.wav', size);
+  harness.proxy.setBytesPerSecond(20 * MIB);
+  const engine = newEngine({ tuning: { parallelParts: 1 } });
+
+  const { batchId } = await engine.add([{ path }], { origin: 'desktop' });
+  await waitUntil(() => harness.serverBodyBytes() >= 5 * MIB);
+  const [pending] = await harness.pendingUploads();
+  await harness.direct.send(
+    new AbortMultipartUploadCommand({
+      Bucket: TEST_BUCKET,
+      Key: pending?.key,
+      UploadId: pending?.uploadId,
+    }),
+  );
+  harness.proxy.setBytesPerSecond(undefined);
+  const report = await engine.whenBatchDone(batchId);
+
+  expect(report.entries.map((entry) => entry.outcome)).toEqual(['uploaded']);
+  expect(onlyJob(engine, batchId).attempts).toBeGreaterThan(1);
+  expect(await harness.objectSha256('tracks/Aborted Elsewhere.wav')).toBe(await sha256OfFile(path));
+  expect(await harness.pendingUploads()).toEqual([]);
 });

@@ -29,7 +29,7 @@ interface Captured {
   stderr: string;
 }
 
-/** A stream that collects what is written to it. */
+/** Creates a stream that collects what is written to it. */
 function collector(isTTY: boolean): PassThrough & { isTTY: boolean; text(): string } {
   const chunks: Buffer[] = [];
   const stream = Object.assign(new PassThrough(), {

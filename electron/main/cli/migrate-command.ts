@@ -9,7 +9,7 @@ import { createProgressDisplay } from './migrate-progress';
 import type { OutputStream } from './migrate-progress';
 import { formatSummary } from './migrate-summary';
 
-/** What `cratebox migrate` runs on. */
+/** Dependencies of `cratebox migrate`. */
 export interface MigrateDeps {
   engine: UploadEngine;
   stdout: OutputStream;
@@ -28,8 +28,8 @@ const PROGRESS_POLL_MS = 250;
 export const MIGRATE_USAGE = `Usage: cratebox migrate <folder> [options]
 
 Uploads every audio file under <folder> to tracks/ in the bucket, keeping the folder
-structure (like "aws s3 cp --recursive"). Files the bucket already holds unchanged are
-skipped, interrupted uploads continue where they stopped, and every file is checked
+structure (like "aws s3 cp --recursive"). Files already in the bucket with the same
+content are skipped, interrupted uploads continue where they stopped, and every file is checked
 against the SHA-256 checksum S3 reports. Dropbox's own files and conflicted copies are
 reported, not uploaded.
 

@@ -14,7 +14,7 @@ interface Waiter {
 export interface BatchTracker {
   /** Reads the newest report on disk, for {@link BatchTracker.latest} after a restart. */
   load(): Promise<void>;
-  /** Finishes every batch whose jobs have all ended, then saves the queue. */
+  /** Finishes every batch whose jobs have all ended, and saves the queue when one finished. */
   finishReady(): Promise<void>;
   /** Resolves with a batch's report once it has finished. */
   whenDone(batchId: string): Promise<MigrationReport>;
@@ -36,6 +36,21 @@ export function createBatchTracker(deps: {
   const reports = new Map<string, MigrationReport>();
   const waiters = new Map<string, Waiter[]>();
   let latest: MigrationReport | null = null;
+
+  function hasEnded(jobId: string): boolean {
+    const entry = queue.jobs.get(jobId);
+    return entry === undefined || (entry.run === null && TERMINAL_STATES.has(entry.stored.state));
+  }
+
+  // Jobs end roughly in queue order, so a scan from the end finds an unfinished one at once.
+  function allEnded(jobIds: readonly string[]): boolean {
+    for (let index = jobIds.length - 1; index >= 0; index -= 1) {
+      if (!hasEnded(jobIds[index] ?? '')) {
+        return false;
+      }
+    }
+    return true;
+  }
 
   async function finish(batchId: string): Promise<void> {
     const batch = queue.batches.get(batchId);
@@ -72,21 +87,15 @@ export function createBatchTracker(deps: {
     },
 
     async finishReady(): Promise<void> {
-      const ready = [...queue.batches.values()].filter((batch) => {
-        if (batch.finished) {
-          return false;
-        }
-        return batch.jobIds.every((id) => {
-          const entry = queue.jobs.get(id);
-          return (
-            entry === undefined || (entry.run === null && TERMINAL_STATES.has(entry.stored.state))
-          );
-        });
-      });
+      const ready = [...queue.batches.values()].filter(
+        (batch) => !batch.finished && allEnded(batch.jobIds),
+      );
       for (const batch of ready) {
         await finish(batch.id);
       }
-      await queue.save();
+      if (ready.length > 0) {
+        await queue.save();
+      }
     },
 
     async whenDone(batchId: string): Promise<MigrationReport> {

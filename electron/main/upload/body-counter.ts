@@ -19,7 +19,7 @@ export interface BodyWatcher {
   onAttempt(): void;
 }
 
-/** Where {@link countBodyBytes} goes in a command's middleware stack. */
+/** Position of {@link countBodyBytes} in a command's middleware stack. */
 export const COUNTING_MIDDLEWARE = {
   step: 'deserialize',
   priority: 'low',
@@ -29,7 +29,7 @@ export const COUNTING_MIDDLEWARE = {
 /**
  * Middleware that sends the request body through a counting stream. It sits in the deserialize
  * step with low priority, that is below the retry and signing middleware, so every attempt gets
- * a fresh stream and the retry middleware still sees a replayable buffer.
+ * a fresh stream and the retry middleware still gets a replayable buffer.
  */
 export function countBodyBytes<Input extends object, Output extends object>(
   watcher: BodyWatcher,

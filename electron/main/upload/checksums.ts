@@ -5,8 +5,8 @@ export interface LocalChecksums {
   /** Base64 SHA-256 of the whole file: what S3 returns for a single PUT. */
   full: string;
   /**
-   * Base64 SHA-256 of the concatenated part digests followed by `-<part count>`: what S3 returns
-   * for a multipart upload (the COMPOSITE checksum type); null for a single-part file.
+   * Base64 SHA-256 of the concatenated part digests followed by `-<part count>`, which S3 returns
+   * for a multipart upload (the COMPOSITE checksum type). Null for a single-part file.
    */
   composite: string | null;
 }

@@ -54,13 +54,16 @@ export interface AddOptions {
 export interface UploadEngine {
   /** Walks the sources, queues every file found and returns the id of the new batch. */
   add(sources: UploadSource[], options: AddOptions): Promise<{ batchId: string }>;
-  /** Pauses a queued or running job; parts in flight finish and stay on the server. */
+  /**
+   * Pauses a queued or running job: parts in flight finish and stay on the server. A file sent
+   * in one PUT, or one being verified, finishes instead.
+   */
   pause(id: string): UploadJobView;
   /** Queues a paused job again. */
   resume(id: string): UploadJobView;
   /** Stops a job and removes what it stored: no object and no pending multipart upload remain. */
   cancel(id: string): Promise<UploadJobView>;
-  /** Queues a failed or cancelled job again; it continues from the parts the server holds. */
+  /** Queues a failed or cancelled job again; it continues from the parts the server has. */
   retry(id: string): UploadJobView;
   snapshot(): UploadSnapshot;
   /** Removes done, skipped and cancelled jobs whose batch has finished. */
@@ -68,7 +71,7 @@ export interface UploadEngine {
   /** Resolves with the report of a batch once every job in it has finished. */
   whenBatchDone(batchId: string): Promise<MigrationReport>;
   lastReport(): MigrationReport | null;
-  /** Returns where the report of a batch is written. */
+  /** Returns the path the report of a batch is written to. */
   reportPath(batchId: string): string;
   /** Stops every job without cleaning up; pending work resumes when an engine starts again. */
   close(): Promise<void>;

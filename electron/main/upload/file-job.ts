@@ -12,6 +12,8 @@ import type { UploadSessionHooks } from './resumable-client';
 import { UploadPausedError } from './resumable-client';
 import type { StateStore, UploadRecord } from './state-store';
 import { discardUpload, errorName, headTrack } from './multipart-ops';
+import type { StoredTrack } from './multipart-ops';
+import { hasSameBytes } from './same-bytes';
 import { uploadObject } from './upload-object';
 
 /** S3 limits: parts of at least 5 MiB, at most 10 000 parts per upload. */
@@ -24,7 +26,7 @@ export class FileChangedError extends Error {
   override readonly name = 'FileChangedError';
 }
 
-/** How one run of a job ended. */
+/** Outcome of one run of a job. */
 export type FileJobOutcome =
   | { kind: 'uploaded'; resumed: boolean }
   | { kind: 'would-upload' }
@@ -46,7 +48,7 @@ export interface FileJobInput {
 }
 
 /**
- * Runs one file: inspects it, skips it when S3 already holds the same bytes, else uploads it
+ * Runs one file: inspects it, skips it when S3 already has the same bytes, else uploads it
  * (continuing an interrupted upload), verifies it and stores its peaks.
  */
 export async function runFileJob(input: FileJobInput): Promise<FileJobOutcome> {
@@ -56,6 +58,35 @@ export async function runFileJob(input: FileJobInput): Promise<FileJobOutcome> {
   const before = await statFile(job.path);
   const partSizeBytes =
     record?.partSizeBytes ?? choosePartSize(before.size, input.tuning.partSizeBytes);
+
+  // Checked before the inspection, which costs far more than hashing (it decodes the audio).
+  const stored = await headTrack(s3, bucket, job.key);
+  const unchanged = await hasSameBytes(
+    job.path,
+    before.size,
+    stored,
+    partSizeBytes,
+    input.inspectSignal,
+  );
+  if (unchanged) {
+    await checkUnchanged(job.path, before.size, before.mtimeMs);
+    if (!job.dryRun) {
+      await restorePeaks(input, stored, partSizeBytes);
+    }
+    if (record !== null) {
+      // The upload completed before the last run could record it.
+      await store.deleteRecord(job.id);
+      return { kind: 'uploaded', resumed: true };
+    }
+    return {
+      kind: 'skipped',
+      reason: 'unchanged',
+      message: `S3 already has this file at ${job.key} (same size and SHA-256)`,
+    };
+  }
+  if (input.hooks.isPaused()) {
+    throw new UploadPausedError();
+  }
 
   const inspection = await input.inspect(job.path, {
     partSizeBytes,
@@ -77,29 +108,9 @@ export async function runFileJob(input: FileJobInput): Promise<FileJobOutcome> {
     sha256: inspection.sha256,
   };
   if (record !== null && !sameFile(record.file, file)) {
-    logger.info(
-      { key: job.key },
-      'the file changed since its upload was interrupted; starting over',
-    );
+    logger.info('the file changed since its upload was interrupted; starting over');
     await forgetRecord(input, record);
     record = null;
-  }
-
-  const stored = await headTrack(s3, bucket, job.key);
-  if (stored?.sizeBytes === file.sizeBytes && stored.sha256 === file.sha256) {
-    if (!job.dryRun) {
-      await storePeaks(input, inspection, { onlyIfMissing: true });
-    }
-    if (record !== null) {
-      // The upload completed before the last run could record it.
-      await store.deleteRecord(job.id);
-      return { kind: 'uploaded', resumed: true };
-    }
-    return {
-      kind: 'skipped',
-      reason: 'unchanged',
-      message: `S3 already holds this file at ${job.key} (same size and SHA-256)`,
-    };
   }
   if (job.dryRun) {
     return { kind: 'would-upload' };
@@ -140,7 +151,7 @@ export async function runFileJob(input: FileJobInput): Promise<FileJobOutcome> {
     onVerifying: () => input.onPhase('verifying'),
     logger,
   });
-  await storePeaks(input, inspection, { onlyIfMissing: false });
+  await storePeaks(input, inspection);
   return { kind: 'uploaded', resumed };
 }
 
@@ -150,22 +161,34 @@ export function choosePartSize(sizeBytes: number, configuredBytes: number): numb
   return Math.max(configuredBytes, MIN_PART_BYTES, needed);
 }
 
-async function storePeaks(
+// A track whose peaks object went missing gets it back; only then is the file inspected.
+async function restorePeaks(
   input: FileJobInput,
-  inspection: AudioInspection,
-  options: { onlyIfMissing: boolean },
+  stored: StoredTrack | null,
+  partSizeBytes: number,
 ): Promise<void> {
-  if (inspection.peaks === null) {
+  const peaksKey = stored?.metadata.peaksKey ?? null;
+  if (peaksKey === null || (await objectExists(input.s3, input.bucket, peaksKey))) {
     return;
   }
-  const key = peaksKeyFor(inspection.sha256);
-  if (options.onlyIfMissing && (await objectExists(input.s3, input.bucket, key))) {
+  const inspection = await input.inspect(input.job.path, {
+    partSizeBytes,
+    signal: input.inspectSignal,
+    logger: input.logger,
+  });
+  if (inspection.kind === 'audio') {
+    await storePeaks(input, inspection);
+  }
+}
+
+async function storePeaks(input: FileJobInput, inspection: AudioInspection): Promise<void> {
+  if (inspection.peaks === null) {
     return;
   }
   await input.s3.send(
     new PutObjectCommand({
       Bucket: input.bucket,
-      Key: key,
+      Key: peaksKeyFor(inspection.sha256),
       Body: JSON.stringify(inspection.peaks),
       ContentType: 'application/json',
     }),

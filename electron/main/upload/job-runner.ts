@@ -9,11 +9,12 @@ import type { FileJobOutcome } from './file-job';
 import type { InspectFile } from './inspection';
 import type { JobEntry, RunHandle } from './queue-state';
 import { UploadPausedError } from './resumable-client';
+import { UploadGoneError } from './upload-object';
 import { backoffDelayMs, isRetryableError } from './retry-policy';
 import type { RetryPolicy } from './retry-policy';
 import type { StateStore } from './state-store';
 
-/** How a run of a job ended. */
+/** Outcome of a run of a job. */
 export type RunResult =
   | { kind: 'finished'; outcome: FileJobOutcome }
   | { kind: 'failed'; message: string }
@@ -21,7 +22,7 @@ export type RunResult =
   /** Cancelled, or interrupted by close; the engine decides what the job becomes. */
   | { kind: 'stopped' };
 
-/** What {@link runJob} needs besides the job. */
+/** Dependencies of {@link runJob} besides the job. */
 export interface RunContext {
   s3: S3Client;
   bucket: string;
@@ -37,8 +38,8 @@ export interface RunContext {
 
 /**
  * Runs a job until it finishes, fails for good, is paused or is stopped. Network errors, 5xx
- * answers, throttling and BadDigest are retried up to `retry.maxAttempts` times with exponential
- * backoff and jitter; each attempt keeps the parts the server already holds.
+ * responses, throttling and BadDigest are retried up to `retry.maxAttempts` times with exponential
+ * backoff and jitter; each attempt keeps the parts the server already has.
  */
 export async function runJob(
   entry: JobEntry,
@@ -96,7 +97,10 @@ export async function runJob(
         continue;
       }
 
-      const retryable = isRetryableError(error) || error instanceof FileChangedError;
+      const retryable =
+        isRetryableError(error) ||
+        error instanceof FileChangedError ||
+        error instanceof UploadGoneError;
       if (!retryable || attempt >= context.retry.maxAttempts) {
         const message = describeFailure(error, retryable ? attempt : null);
         context.logger.error({ jobId: stored.id, key, err: error }, 'upload failed');

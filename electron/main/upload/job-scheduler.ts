@@ -147,9 +147,7 @@ export function createJobScheduler(
 
     stored.resumed = outcome.resumed;
     stored.bytesSent = stored.bytesTotal;
-    // The done state reaches the disk before the record that would let a restart resume it goes.
-    await queue.save();
-    await store.deleteRecord(stored.id);
+    queue.deleteRecordAfterSave(stored.id);
     logger.info(
       { jobId: stored.id, key: stored.key, bytes: stored.bytesTotal },
       'uploaded a track',

@@ -90,7 +90,7 @@ export async function abortPendingUploads(
 
 /**
  * Removes what an unfinished upload stored: its multipart upload, any other pending upload of
- * the key, and the object when it holds this upload's bytes (a PUT or a completion that finished
+ * the key, and the object when it contains this upload's bytes (a PUT or a completion that finished
  * while the job was being cancelled).
  */
 export async function discardUpload(

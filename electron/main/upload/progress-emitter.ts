@@ -3,7 +3,7 @@ import type { UploadJobView, UploadProgress, UploadTotals } from '../../../share
 /** Minimum time between two progress events, in milliseconds (at most five per second). */
 export const PROGRESS_INTERVAL_MS = 200;
 
-/** Where the emitter reads the current state of the queue. */
+/** Source of the current state of the queue, read when an event is sent. */
 export interface ProgressSource {
   view(id: string): UploadJobView | null;
   totals(): UploadTotals;
@@ -18,7 +18,10 @@ export interface ProgressEmitter {
   stop(): void;
 }
 
-/** Creates an emitter that calls `send` at most once per {@link PROGRESS_INTERVAL_MS}. */
+/**
+ * Creates an emitter that calls `send` at most once per {@link PROGRESS_INTERVAL_MS}, apart from
+ * explicit {@link ProgressEmitter.flush} calls.
+ */
 export function createProgressEmitter(
   source: ProgressSource,
   send: (progress: UploadProgress) => void,

@@ -65,6 +65,11 @@ export interface QueueState {
   recordWireBytes(entry: JobEntry, delta: number): void;
   /** Saves the queue soon; several changes in a row are written once. */
   scheduleSave(): void;
+  /**
+   * Deletes a finished job's upload record once a saved queue shows the job done, so that a
+   * restart in between still finds one of the two and reports the upload.
+   */
+  deleteRecordAfterSave(jobId: string): void;
   /** Saves the queue now and waits for the write. */
   save(): Promise<void>;
   flushProgress(): void;
@@ -84,6 +89,7 @@ export function createQueueState(deps: {
   const batches = new Map<string, StoredBatch>();
   const totalMeter = new RateMeter();
   let saveTimer: NodeJS.Timeout | null = null;
+  const recordsToDelete = new Set<string>();
   let saving: Promise<void> = Promise.resolve();
 
   function view(entry: JobEntry): UploadJobView {
@@ -129,6 +135,7 @@ export function createQueueState(deps: {
   );
 
   async function write(): Promise<void> {
+    const deletable = [...recordsToDelete];
     const file: QueueFile = {
       version: 1,
       jobs: [...jobs.values()].map((entry) => entry.stored),
@@ -138,6 +145,11 @@ export function createQueueState(deps: {
       await deps.store.saveQueue(file);
     } catch (error) {
       deps.logger.error({ err: error }, 'saving the upload queue failed');
+      return;
+    }
+    for (const jobId of deletable) {
+      await deps.store.deleteRecord(jobId);
+      recordsToDelete.delete(jobId);
     }
   }
 
@@ -218,6 +230,10 @@ export function createQueueState(deps: {
         saveTimer.unref();
       }
     },
+    deleteRecordAfterSave(jobId: string): void {
+      recordsToDelete.add(jobId);
+      this.scheduleSave();
+    },
     save,
     flushProgress: () => emitter.flush(),
     async stop(): Promise<void> {
@@ -228,7 +244,12 @@ export function createQueueState(deps: {
 }
 
 function newJob(file: PlannedFile, batchId: string, dryRun: boolean): StoredJob {
-  const state = file.skip !== null ? 'skipped' : file.error !== null ? 'failed' : 'queued';
+  let state: StoredJob['state'] = 'queued';
+  if (file.skip !== null) {
+    state = 'skipped';
+  } else if (file.error !== null) {
+    state = 'failed';
+  }
   return {
     id: randomUUID(),
     batchId,

@@ -89,7 +89,7 @@ const RECENT_REPORTS = 20;
 
 /**
  * Reads the report that finished last among the most recently started batches (batch ids sort
- * by start time), or returns null when `dir` holds none.
+ * by start time), or returns null when `dir` contains none.
  */
 export async function readLatestReport(dir: string): Promise<MigrationReport | null> {
   let names: string[];

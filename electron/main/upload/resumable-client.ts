@@ -16,7 +16,7 @@ import { COUNTING_MIDDLEWARE, countBodyBytes } from './body-counter';
 import type { BodyWatcher } from './body-counter';
 import type { UploadRecord } from './state-store';
 
-/** A part the server already holds for the persisted multipart upload. */
+/** A part the server already has for the persisted multipart upload. */
 export interface ServerPart {
   etag: string;
   sizeBytes: number;
@@ -24,7 +24,7 @@ export interface ServerPart {
   sha256: string | null;
 }
 
-/** What an upload session needs from the job that owns it. */
+/** Callbacks and state that an upload session gets from the job that owns it. */
 export interface UploadSessionHooks {
   /** Aborted when the job is cancelled or the engine closes. */
   signal: AbortSignal;
@@ -39,7 +39,7 @@ export interface UploadSessionHooks {
   localPartSha256: readonly string[];
   /** Request body bytes handed to the network; a negative value takes back a failed attempt. */
   onWireBytes(delta: number): void;
-  /** Called once per part (or single PUT) the server holds; `reused` when it was not sent again. */
+  /** Called once per part (or single PUT) the server has; `reused` when it was not sent again. */
   onPartStored(sizeBytes: number, reused: boolean): void;
 }
 
@@ -62,13 +62,14 @@ export class UploadPausedError extends Error {
 /**
  * Creates the client that `@aws-sdk/lib-storage` uploads through for one job.
  *
- * lib-storage always starts a new multipart upload and sends every part. This client makes it
- * continue the persisted one without forking it: the client is a proxy of the shared S3 client
- * whose `send` answers CreateMultipartUpload with the persisted UploadId, and answers UploadPart
- * for a part the server already has (same part number, size and SHA-256) from the ListParts
- * result, without a request. Every other command goes to the shared client. Part bodies carry the
- * job's abort signal and a counting stream (a per-command middleware below the retry middleware,
- * so each SDK retry counts afresh).
+ * lib-storage (3.1178) always starts a new multipart upload and sends every part. This client
+ * makes it continue the persisted one without forking it. The client is a proxy of the shared S3
+ * client whose `send` returns the persisted UploadId for CreateMultipartUpload, and the listed
+ * ETag for an UploadPart the server already has (same part number and size, and the same SHA-256,
+ * or the MD5 ETag when the server lists no checksum), both without a request. PutObject and
+ * CompleteMultipartUpload go to the shared client. Part and PUT bodies carry the job's abort
+ * signal and a counting stream (a per-command middleware below the retry middleware, so each SDK
+ * retry counts afresh).
  */
 export function createUploadSession(s3: S3Client, hooks: UploadSessionHooks): UploadSession {
   const inFlight = new Set<Promise<unknown>>();

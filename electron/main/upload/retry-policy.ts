@@ -15,7 +15,7 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
   maxDelayMs: 30_000,
 };
 
-// S3 error codes that say "try again later" or that the bytes were damaged on the way.
+// S3 error codes for "try again later" and for bytes damaged on the way.
 const RETRYABLE_CODES = new Set([
   'SlowDown',
   'ServiceUnavailable',

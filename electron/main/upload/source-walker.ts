@@ -24,7 +24,7 @@ export interface PlannedFile {
   sizeBytes: number;
   mtimeMs: number;
   skip: { reason: SkipReason; message: string } | null;
-  /** Why the file cannot be uploaded at all (no usable key, unreadable); null when it can. */
+  /** Reason the file cannot be uploaded at all (no usable key, unreadable); null when it can. */
   error: string | null;
 }
 
@@ -181,8 +181,8 @@ function dropDuplicates(files: PlannedFile[]): PlannedFile[] {
 
 /**
  * Marks files whose keys are equal once case is ignored. Equal keys come from NFC and NFD spellings
- * of one name; keys that differ only in case could not be kept apart once the library is copied
- * to a case-insensitive disk (the default on macOS and Windows).
+ * of one name. Keys that differ only in case are marked too, because a copy of the library on a
+ * case-insensitive disk (the default on macOS and Windows) could not keep them apart.
  */
 function markCollisions(files: PlannedFile[]): void {
   const byFoldedKey = new Map<string, PlannedFile[]>();

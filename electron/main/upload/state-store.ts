@@ -38,7 +38,7 @@ const storedJobSchema = z.object({
   skipReason: skipReason.nullable(),
   message: z.string().nullable(),
   bytesTotal: z.number(),
-  /** Bytes of the file the server holds for this job, including parts sent by earlier runs. */
+  /** Bytes of the file the server has for this job, including parts sent by earlier runs. */
   bytesSent: z.number(),
   /** Request body bytes this job sent over the network, counting only requests that succeeded. */
   wireBytes: z.number(),
@@ -94,7 +94,7 @@ export type StoredBatch = z.infer<typeof storedBatchSchema>;
 /** Persisted queue: every job and the batches they belong to. */
 export type QueueFile = z.infer<typeof queueFileSchema>;
 
-/** What one running or interrupted upload needs to continue after a restart. */
+/** State that lets a running or interrupted upload continue after a restart. */
 export type UploadRecord = z.infer<typeof uploadRecordSchema>;
 
 /** Reads and writes the queue and the per-upload records under one state folder. */

@@ -6,7 +6,7 @@ import { Upload } from '@aws-sdk/lib-storage';
 
 import type { Logger } from '../log';
 import { checksumMatches, localChecksums } from './checksums';
-import { abortPendingUploads, headTrack, listServerParts } from './multipart-ops';
+import { abortPendingUploads, errorName, headTrack, listServerParts } from './multipart-ops';
 import { createUploadSession } from './resumable-client';
 import type { ServerPart, UploadSessionHooks } from './resumable-client';
 import type { UploadRecord } from './state-store';
@@ -14,6 +14,11 @@ import type { UploadRecord } from './state-store';
 /** The checksum S3 reports for an upload differs from the local file's. */
 export class IntegrityError extends Error {
   override readonly name = 'IntegrityError';
+}
+
+/** The multipart upload vanished from the server while it was in use; a retry starts over. */
+export class UploadGoneError extends Error {
+  override readonly name = 'UploadGoneError';
 }
 
 /** Everything {@link uploadObject} needs for one file. */
@@ -32,7 +37,7 @@ export interface UploadObjectInput {
   logger: Logger;
 }
 
-/** What happened in {@link uploadObject}. */
+/** Result of {@link uploadObject}. */
 export interface UploadObjectResult {
   /** Whether parts stored by an earlier run were kept instead of sent again. */
   resumed: boolean;
@@ -82,6 +87,21 @@ export async function uploadObject(input: UploadObjectInput): Promise<UploadObje
   try {
     const result = await upload.done();
     reported = result.ChecksumSHA256;
+  } catch (error) {
+    if (errorName(error) !== 'NoSuchUpload') {
+      throw error;
+    }
+    // Aborted elsewhere or expired by a lifecycle rule: the next attempt starts a new upload.
+    await session.drain();
+    record.uploadId = null;
+    record.parts = [];
+    await input.hooks.saveRecord();
+    throw new UploadGoneError(
+      `the multipart upload of ${record.key} no longer exists on the server`,
+      {
+        cause: error,
+      },
+    );
   } finally {
     input.hooks.signal.removeEventListener('abort', onCancel);
     body.destroy();
@@ -116,8 +136,8 @@ async function partsToKeep(input: UploadObjectInput): Promise<Map<number, Server
     return new Map();
   }
 
-  // Servers that list no part checksums (moto 5) get the SHA-256 this engine recorded for a part
-  // with the same ETag; the final checksum comparison catches any mismatch.
+  // Some servers (moto 5) list no part checksums. A listed part then gets the SHA-256 this engine
+  // recorded for the same ETag, and the final checksum comparison catches any mismatch.
   const recorded = new Map(record.parts.map((part) => [part.partNumber, part]));
   for (const [partNumber, part] of listed) {
     if (part.sha256 === null) {
@@ -138,7 +158,7 @@ async function verifyObject(input: UploadObjectInput, reported: string | undefin
   if (head === null) {
     problem = 'the object is missing after the upload completed';
   } else if (head.sizeBytes !== record.file.sizeBytes) {
-    problem = `S3 holds ${head.sizeBytes} bytes, the local file has ${record.file.sizeBytes}`;
+    problem = `S3 has ${head.sizeBytes} bytes, the local file has ${record.file.sizeBytes}`;
   } else if (checksum !== null && !checksumMatches(checksum, local)) {
     problem = `S3 reports SHA-256 ${checksum}, the local file has ${local.composite ?? local.full}`;
   }

@@ -1,0 +1,22 @@
+import { PartHasher } from './inspect/hash';
+import { readFileOnce } from './inspect/read-pass';
+import type { StoredTrack } from './multipart-ops';
+
+/**
+ * Checks whether the stored track has the local file's bytes: same size and the same SHA-256 in
+ * its track metadata. The file is hashed only when the sizes match.
+ */
+export async function hasSameBytes(
+  path: string,
+  sizeBytes: number,
+  stored: StoredTrack | null,
+  partSizeBytes: number,
+  signal: AbortSignal,
+): Promise<boolean> {
+  if (stored === null || stored.sha256 === null || stored.sizeBytes !== sizeBytes) {
+    return false;
+  }
+  const hasher = new PartHasher(partSizeBytes);
+  await readFileOnce(path, sizeBytes, [{ write: (chunk) => hasher.update(chunk) }], signal);
+  return hasher.digest().sha256 === stored.sha256;
+}
