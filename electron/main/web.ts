@@ -47,7 +47,7 @@ async function main(): Promise<void> {
 
   const stagingDir = join(dataDir, 'staging');
   const host = await startWebHost({
-    handlers: restrictToStaging(services.handlers, stagingDir, services.engine),
+    handlers: restrictToStaging(services.handlers, stagingDir, services.engine, logger),
     bus: services.bus,
     rendererDir: join(dirname(fileURLToPath(import.meta.url)), '../renderer'),
     stagingDir,

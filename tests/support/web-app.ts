@@ -44,7 +44,7 @@ export async function startWebApp(env: Record<string, string | undefined> = {}):
   });
   const stagingDir = join(dataDir, 'staging');
   const host = await startWebHost({
-    handlers: restrictToStaging(services.handlers, stagingDir, services.engine),
+    handlers: restrictToStaging(services.handlers, stagingDir, services.engine, logger),
     bus: services.bus,
     rendererDir: RENDERER_DIR,
     stagingDir,

@@ -71,6 +71,8 @@ export interface UploadEngine {
   /** Resolves with the report of a batch once every job in it has finished. */
   whenBatchDone(batchId: string): Promise<MigrationReport>;
   lastReport(): MigrationReport | null;
+  /** Returns the local paths that queued, running, paused, failed or cancelled jobs may still read. */
+  pathsInUse(): Promise<Set<string>>;
   /** Returns the path the report of a batch is written to. */
   reportPath(batchId: string): string;
   /** Stops every job without cleaning up; pending work resumes when an engine starts again. */

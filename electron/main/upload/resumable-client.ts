@@ -140,13 +140,15 @@ export function createUploadSession(s3: S3Client, hooks: UploadSessionHooks): Up
   }
 
   /**
-   * Runs a request that has a body. Cancelling aborts the request only while its body is still
-   * being written: once the server has every byte it may store the object, so the request is
-   * left to finish and the cancel cleanup removes what it stored.
+   * Runs a request that has a body. Cancelling a part aborts it at once: whatever the server
+   * stored of it goes with the multipart upload. Cancelling a PUT aborts it only while its body is
+   * still being written: once the server has every byte it may store the object, so the request
+   * is left to finish and the cancel cleanup removes what it stored.
    */
   async function withBodyCancel<T>(
     addMiddleware: (middleware: BodyWatcher) => void,
     run: (abortSignal: AbortSignal) => Promise<T>,
+    abortWhen: 'always' | 'before-body-written',
   ): Promise<T> {
     const controller = new AbortController();
     const watcher: BodyWatcher = {
@@ -159,7 +161,7 @@ export function createUploadSession(s3: S3Client, hooks: UploadSessionHooks): Up
       },
     };
     const onCancel = (): void => {
-      if (!watcher.written) {
+      if (abortWhen === 'always' || !watcher.written) {
         controller.abort(hooks.signal.reason);
       }
     };
@@ -177,6 +179,7 @@ export function createUploadSession(s3: S3Client, hooks: UploadSessionHooks): Up
     return withBodyCancel(
       (watcher) => command.middlewareStack.add(countBodyBytes(watcher), COUNTING_MIDDLEWARE),
       (abortSignal) => s3.send(command, { abortSignal }),
+      'always',
     );
   }
 
@@ -184,6 +187,7 @@ export function createUploadSession(s3: S3Client, hooks: UploadSessionHooks): Up
     return withBodyCancel(
       (watcher) => command.middlewareStack.add(countBodyBytes(watcher), COUNTING_MIDDLEWARE),
       (abortSignal) => s3.send(command, { abortSignal }),
+      'before-body-written',
     );
   }
 

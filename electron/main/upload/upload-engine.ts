@@ -178,6 +178,17 @@ export function createUploadEngine(deps: UploadEngineDeps): UploadEngine {
 
     lastReport: (): MigrationReport | null => batches.latest(),
 
+    async pathsInUse(): Promise<Set<string>> {
+      await ready;
+      const paths = new Set<string>();
+      for (const { stored } of queue.jobs.values()) {
+        if (stored.state !== 'done' && stored.state !== 'skipped') {
+          paths.add(stored.path);
+        }
+      }
+      return paths;
+    },
+
     reportPath: (batchId: string): string => reportPathIn(store.reportsDir, batchId),
 
     async close(): Promise<void> {

@@ -1,0 +1,18 @@
+import { spawn } from 'node:child_process';
+import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import { silentLogger } from '/work/main/electron/main/log.ts';
+import { createS3Client } from '/work/main/electron/main/storage/s3-client.ts';
+import { inspectFile } from '/work/main/electron/main/upload/inspect/inspect-file.ts';
+import { createUploadEngine } from '/work/main/electron/main/upload/upload-engine.ts';
+const CRED = { accessKeyId: 'k', secretAccessKey: 's' };
+const child = spawn(process.execPath, ['--import', 'tsx', '/work/main/bench/embedded-s3-process.ts', JSON.stringify({ dataDir: '/tmp/prof/srv-' + Date.now(), credentials: CRED })], { stdio: ['ignore', 'pipe', 'inherit'] });
+const line: string = await new Promise((r) => child.stdout.once('data', (c) => r(String(c))));
+const { endpoint } = JSON.parse(line);
+const s3 = createS3Client({ bucket: 'bench', region: 'us-east-1', endpoint, forcePathStyle: true, credentials: CRED });
+await s3.send(new CreateBucketCommand({ Bucket: 'bench' }));
+const engine = createUploadEngine({ s3, bucket: 'bench', stateDir: '/tmp/prof/state-' + Date.now(), options: () => ({ parallelFiles: Number(process.env.PF ?? 3), parallelParts: Number(process.env.PP ?? 4), partSizeBytes: 8 * 1024 * 1024 }), inspect: inspectFile, logger: silentLogger(), onProgress: () => {}, onUploaded: () => {} });
+const t = performance.now();
+const { batchId } = await engine.add([{ path: '/tmp/prof/src' }], { origin: 'cli', root: '/tmp/prof/src' });
+const rep = await engine.whenBatchDone(batchId);
+console.log('engine s', ((performance.now() - t) / 1000).toFixed(2), rep.summary);
+await engine.close(); s3.destroy(); child.kill();
