@@ -4,7 +4,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['out/', 'node_modules/', 'bench/results/'] },
+  { ignores: ['out/', 'node_modules/', 'bench/results/', '.scratch/', 'test-results/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
