@@ -17,6 +17,17 @@ export interface PlayerState {
 
 type Listener = (state: PlayerState) => void;
 
+/** State before anything was played. */
+export const IDLE_PLAYER_STATE: PlayerState = {
+  track: null,
+  status: 'idle',
+  error: null,
+  delivery: null,
+  position: 0,
+  duration: 0,
+  volume: 0.8,
+};
+
 // A URL this close to its expiry is replaced before playback resumes from a pause.
 const REFRESH_MARGIN_MS = 15_000;
 // More failures than this within the window mean recovery is not working; the error is shown.
@@ -49,15 +60,7 @@ export class PlayerController {
   ) {
     const volume = Number(localStorage.getItem('cratebox.volume') ?? '0.8');
     media.volume = Number.isFinite(volume) ? volume : 0.8;
-    this.state = {
-      track: null,
-      status: 'idle',
-      error: null,
-      delivery: null,
-      position: 0,
-      duration: 0,
-      volume: media.volume,
-    };
+    this.state = { ...IDLE_PLAYER_STATE, volume: media.volume };
 
     this.wavesurfer = WaveSurfer.create({
       container,

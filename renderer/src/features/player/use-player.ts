@@ -2,18 +2,8 @@ import { useEffect, useRef, useState } from 'react';
 import type { RefObject } from 'react';
 
 import { useShell } from '../../api/shell-context';
-import { PlayerController } from './player-controller';
+import { IDLE_PLAYER_STATE, PlayerController } from './player-controller';
 import type { PlayerState } from './player-controller';
-
-const IDLE: PlayerState = {
-  track: null,
-  status: 'idle',
-  error: null,
-  delivery: null,
-  position: 0,
-  duration: 0,
-  volume: 0.8,
-};
 
 /** Creates the player controller once its media element and waveform container are mounted. */
 export function usePlayer(): {
@@ -26,7 +16,7 @@ export function usePlayer(): {
   const audioRef = useRef<HTMLAudioElement | null>(null);
   const waveformRef = useRef<HTMLDivElement | null>(null);
   const [controller, setController] = useState<PlayerController | null>(null);
-  const [state, setState] = useState<PlayerState>(IDLE);
+  const [state, setState] = useState<PlayerState>(IDLE_PLAYER_STATE);
 
   useEffect(() => {
     const audio = audioRef.current;
