@@ -7,8 +7,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 
-// Debian packages the suites use: Chromium and ffmpeg are required; the AWS CLI, rclone and sox
-// are peers that some tests compare against and skip, with a message, where absent.
+// Debian packages the suites use. Chromium and ffmpeg are required. The AWS CLI, rclone and sox
+// are peers that some tests compare against, and those tests skip with a message where absent.
 const PACKAGES = [
   { name: 'chromium', present: () => existsSync('/usr/bin/chromium'), required: true },
   { name: 'ffmpeg', present: () => onPath('ffmpeg'), required: true },

@@ -33,7 +33,7 @@ export interface PlayableUrl {
   /** Expiry as an ISO 8601 timestamp, on the corrected clock. */
   expiresAt: string;
   via: DeliveryPath;
-  /** Why the S3 fallback is in use, when CloudFront is configured but was not used. */
+  /** Reason the S3 fallback is in use, when CloudFront is configured but was not used. */
   fallbackReason: string | null;
 }
 

@@ -10,7 +10,7 @@ export type UploadState =
   | 'failed'
   | 'cancelled';
 
-/** Why a file was not uploaded. */
+/** Reason a file was not uploaded. */
 export type SkipReason =
   | 'unchanged'
   | 'not-audio'
@@ -21,7 +21,7 @@ export type SkipReason =
   | 'conflicted-copy'
   | 'key-collision';
 
-/** What the UI shows for one file in the upload queue. */
+/** View of one file in the upload queue, as the UI shows it. */
 export interface UploadJobView {
   id: string;
   batchId: string;
@@ -30,7 +30,7 @@ export interface UploadJobView {
   key: string | null;
   state: UploadState;
   skipReason: SkipReason | null;
-  /** What went wrong or why the file was skipped, in words a person can act on. */
+  /** Failure or skip reason, in words a person can act on. */
   message: string | null;
   bytesTotal: number;
   bytesSent: number;

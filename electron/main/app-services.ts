@@ -28,7 +28,7 @@ import type { UploadEngine } from './upload/engine-types';
 /** Upload state folder of the CLI; separate from the app's, because both may run at once. */
 const CLI_STATE = 'uploads-cli';
 
-/** What a shell (Electron, web mode, CLI) provides to the services. */
+/** Dependencies a shell (Electron, web mode, CLI) provides to the services. */
 export interface AppServicesOptions {
   dataDir: string;
   shell: AppInfo['shell'] | 'cli';

@@ -13,7 +13,7 @@ import { DropZone } from './features/upload/drop-zone';
 import { TransfersPanel } from './features/upload/transfers-panel';
 import { useUploads } from './features/upload/use-uploads';
 
-/** The Cratebox window: library, transfers, player, drop target and settings. */
+/** Renders the Cratebox window: library, transfers, player, drop target and settings. */
 export function App(): ReactElement {
   const { api } = useShell();
   const library = useLibrary();

@@ -39,9 +39,8 @@ describe('dispatch', () => {
     const reply = await dispatch(handlers, 'player.url', { key: 'secrets/cloudfront.pem' }, logger);
 
     expect(called).toBe(false);
-    expect(reply.ok).toBe(false);
-    expect(!reply.ok && reply.error.name).toBe('KeyOutsideTracks');
-    expect(!reply.ok && reply.error.message).toContain('outside tracks/');
+    expect(reply).toMatchObject({ ok: false, error: { name: 'KeyOutsideTracks' } });
+    expect(JSON.stringify(reply)).toContain('outside tracks/');
   });
 
   it('rejects parent segments in keys', async () => {
@@ -51,8 +50,8 @@ describe('dispatch', () => {
       { key: 'tracks/../x.mp3' },
       logger,
     );
-    expect(!reply.ok && reply.error.name).toBe('InvalidRequest');
-    expect(!reply.ok && reply.error.message).toContain('".."');
+    expect(reply).toMatchObject({ ok: false, error: { name: 'InvalidRequest' } });
+    expect(JSON.stringify(reply)).toContain('\\"..\\"');
   });
 
   it('rejects unexpected fields', async () => {
@@ -62,7 +61,10 @@ describe('dispatch', () => {
       { id: 'a', force: true },
       logger,
     );
-    expect(!reply.ok && reply.error.message).toMatch(/invalid uploads.pause request/);
+    expect(reply).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/invalid uploads.pause request/) },
+    });
   });
 
   it('keeps the name and message of product errors', async () => {

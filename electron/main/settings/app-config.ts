@@ -7,7 +7,7 @@ import type { StoredSettings } from './stored-settings';
 export const EMBEDDED_BUCKET = 'cratebox';
 export const EMBEDDED_REGION = 'us-east-1';
 
-/** Where the library lives. */
+/** Storage location of the library. */
 export type StorageConfig =
   | { mode: 'embedded' }
   | {
@@ -28,7 +28,7 @@ export interface KeyPairConfig {
   loadError: string | null;
 }
 
-/** How tracks are delivered to the player. */
+/** Delivery settings: how tracks reach the player. */
 export interface DeliveryConfig {
   urlLifetimeSeconds: number;
   cloudfront: {

@@ -11,7 +11,7 @@ import type { EmbeddedS3Server } from './embedded-s3';
 import { createS3Client } from './s3-client';
 import type { StorageTarget } from './s3-client';
 
-/** The embedded store as a process sees it: where to reach it, and the server when this process runs it. */
+/** Handle on the embedded store: its address, and its server when this process runs it. */
 export interface EmbeddedStore {
   target: StorageTarget;
   /** The server this process started; null when another Cratebox process already serves the folder. */

@@ -5,7 +5,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
-/** Where the library lives and how to reach it; the same shape serves AWS and the embedded store. */
+/** Location of the library and how to reach it, for AWS and the embedded store alike. */
 export interface StorageTarget {
   bucket: string;
   /** Undefined lets the SDK read the region from the environment or the profile. */
@@ -46,8 +46,8 @@ export function createS3Client(target: StorageTarget, options: S3ClientOptions =
     credentials: target.credentials,
     maxAttempts: options.maxAttempts ?? 5,
     requestHandler: options.requestHandler ?? createHttpHandler(),
-    // Checksums are requested explicitly where Cratebox verifies integrity (uploads send SHA-256
-    // per part); the SDK's automatic CRC32 framing is left off so any S3-compatible server works.
+    // Uploads ask for SHA-256 checksums explicitly, because Cratebox verifies them. The SDK's
+    // automatic CRC32 framing stays off, so any S3-compatible server works.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });

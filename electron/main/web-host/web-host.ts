@@ -128,7 +128,7 @@ async function receiveStagedFile(
     return;
   }
 
-  // The browser's file name travels separately as the upload's relative path; on disk the staged
+  // The browser's file name travels separately, as the upload's relative path. On disk the staged
   // copy gets a generated name, so no client-supplied text becomes part of a local path.
   const batchDir = join(stagingDir, stagingBatch(request.url ?? ''));
   const path = join(batchDir, randomUUID());

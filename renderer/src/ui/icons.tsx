@@ -9,7 +9,7 @@ const PATHS = {
   volume: 'M3 7h4l5-4v14l-5-4H3zm11-.5a5 5 0 010 7l-1.2-1.2a3.3 3.3 0 000-4.6z',
 } as const;
 
-/** One of the player's icons, sized by CSS and coloured with the text colour. */
+/** Renders one of the player's icons, sized by CSS and coloured with the text colour. */
 export function Icon({ name }: { name: keyof typeof PATHS }): ReactElement {
   return (
     <svg className="icon" viewBox="0 0 20 20" aria-hidden="true">

@@ -2,11 +2,11 @@ import WaveSurfer from 'wavesurfer.js';
 
 import type { CrateboxApi, PlayableUrl, Track } from '../../../../shared/contract';
 
-/** What the player bar shows. */
+/** State of the player, as the player bar shows it. */
 export interface PlayerState {
   track: Track | null;
   status: 'idle' | 'loading' | 'playing' | 'paused' | 'error';
-  /** Why playback failed, in words a listener can act on. */
+  /** Reason playback failed, in words a listener can act on. */
   error: string | null;
   /** Delivery path of the URL in use and why the fallback is used, if it is. */
   delivery: Pick<PlayableUrl, 'via' | 'fallbackReason'> | null;
@@ -38,8 +38,8 @@ const FLAT_PEAKS = [[0, 0]];
 
 /**
  * Plays tracks from signed URLs through one media element (HTTP Range streaming) and draws them
- * with wavesurfer.js from stored peaks. When a URL fails (expired, CloudFront refused it) it asks
- * the main process for another and resumes at the same second.
+ * with wavesurfer.js from stored peaks. When a URL fails (expired, or refused by CloudFront) it
+ * requests another from the main process and resumes at the same second.
  */
 export class PlayerController {
   private readonly wavesurfer: WaveSurfer;
@@ -198,7 +198,7 @@ export class PlayerController {
     }
 
     // Before metadata arrives the element keeps this as its start position, so the first Range
-    // request already asks for the bytes at `startAt`.
+    // request already fetches the bytes at `startAt`.
     this.media.currentTime = startAt;
     if (this.wantsToPlay) {
       await this.resume();

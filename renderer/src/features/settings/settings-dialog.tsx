@@ -352,7 +352,7 @@ function toDraft(settings: PublicSettings): Draft {
     secretAccessKey: '',
     cloudfrontEnabled: cloudfront !== null,
     domain: cloudfront?.domain ?? '',
-    // Key file paths are not sent back to the renderer; saving CloudFront asks for them again.
+    // Key file paths are not sent back to the renderer, so saving CloudFront needs them again.
     keyPairs: [
       { id: ids[0] ?? '', privateKeyPath: '' },
       { id: ids[1] ?? '', privateKeyPath: '' },

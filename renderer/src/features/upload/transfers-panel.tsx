@@ -16,7 +16,7 @@ const STATE_LABELS: Record<UploadJobView['state'], string> = {
   cancelled: 'Cancelled',
 };
 
-/** The upload queue: totals, one row per file with its progress and actions, and the last report. */
+/** Renders the upload queue: totals, one row per file with its progress and actions, and the last report. */
 export function TransfersPanel({ uploads }: { uploads: UploadsState }): ReactElement {
   const { jobs, totals, staging, error, report } = uploads;
   const ordered = [...jobs].reverse();

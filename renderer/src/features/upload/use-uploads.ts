@@ -18,7 +18,7 @@ export interface UploadsState {
   totals: UploadTotals | null;
   report: MigrationReport | null;
   staging: StagingProgress | null;
-  /** Why the last submission failed, if it did. */
+  /** Reason the last submission failed, if it did. */
   error: string | null;
   submitEntries: (entries: FileSystemEntry[], topLevelFiles: File[]) => void;
   submitBrowserFiles: (files: BrowserFile[]) => void;
