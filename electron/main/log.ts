@@ -1,12 +1,13 @@
 import pino from 'pino';
 import type { DestinationStream, Logger } from 'pino';
+import pretty from 'pino-pretty';
 
 export type { Logger };
 
 /** Options of {@link createLogger}. */
 export interface LoggerOptions {
   level?: string;
-  /** Where log lines go; standard error when absent. */
+  /** Where log lines go; standard error when absent, readable lines when it is a terminal. */
   destination?: DestinationStream;
 }
 
@@ -27,14 +28,21 @@ const REDACTED_PATHS = [
   '*.url',
 ];
 
-/** Creates the process logger: JSON lines, secrets redacted by field name. */
+/** Creates the process logger: JSON lines (or readable ones on a terminal), secrets redacted by field name. */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? process.env.CRATEBOX_LOG_LEVEL ?? 'info';
-  const destination = options.destination ?? pino.destination(2);
+  const destination = options.destination ?? defaultDestination();
   return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
 }
 
 /** Logger that drops every line, for callers that do not care. */
 export function silentLogger(): Logger {
   return pino({ level: 'silent' });
+}
+
+function defaultDestination(): DestinationStream {
+  if (!process.stderr.isTTY) {
+    return pino.destination(2);
+  }
+  return pretty({ destination: 2, sync: true, translateTime: 'HH:MM:ss', ignore: 'pid,hostname' });
 }
