@@ -5,6 +5,7 @@ import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
@@ -111,21 +112,24 @@ export async function startCloudFrontEdge(options: EdgeOptions): Promise<CloudFr
       sendError(response, originFault, 'OriginError', 'The origin failed the request');
       return;
     }
-    const status = await proxyToOrigin(request, response, decision.path);
-    record(status);
+    await proxyToOrigin(request, response, decision.path, record);
   }
 
+  // Records the request when the response starts: a media element reads a long body only as
+  // fast as it plays, so the body may finish much later or never.
   async function proxyToOrigin(
     request: IncomingMessage,
     response: ServerResponse,
     rawPath: string,
-  ): Promise<number> {
+    record: (status: number) => void,
+  ): Promise<void> {
     let key: string;
     try {
       key = rawPath.slice(1).split('/').map(decodeURIComponent).join('/');
     } catch {
+      record(400);
       sendError(response, 400, 'InvalidURI', 'Could not parse the request URI');
-      return 400;
+      return;
     }
 
     const isHead = request.method === 'HEAD';
@@ -146,14 +150,14 @@ export async function startCloudFrontEdge(options: EdgeOptions): Promise<CloudFr
       }
     }
     response.setHeader('X-Cache', 'Miss from cloudfront');
+    record(originResponse.status);
     if (originResponse.body === null || isHead) {
       response.end();
     } else {
+      // pipeline() also ends the origin request when the client goes away mid-body.
       const body = Readable.fromWeb(originResponse.body as WebReadableStream<Uint8Array>);
-      body.pipe(response);
-      await once(response, 'finish');
+      await pipeline(body, response);
     }
-    return originResponse.status;
   }
 
   server.listen(0, '127.0.0.1');
