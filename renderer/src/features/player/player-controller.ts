@@ -21,6 +21,8 @@ type Listener = (state: PlayerState) => void;
 const REFRESH_MARGIN_MS = 15_000;
 // More failures than this within the window mean recovery is not working; the error is shown.
 const MAX_RECOVERIES = 3;
+// HTMLMediaElement.HAVE_FUTURE_DATA: below it the element cannot play forward.
+const HAVE_FUTURE_DATA = 3;
 const RECOVERY_WINDOW_MS = 30_000;
 // Placeholder waveform for tracks stored without peaks, so the file is never downloaded to draw one.
 const FLAT_PEAKS = [[0, 0]];
@@ -29,6 +31,12 @@ const FLAT_PEAKS = [[0, 0]];
  * Plays tracks from signed URLs through one media element (HTTP Range streaming) and draws them
  * with wavesurfer.js from stored peaks. When a URL fails (expired, CloudFront refused it) it asks
  * the main process for another and resumes at the same second.
+ *
+ * A URL fails in two ways. When its first request is rejected (a 403, say), the element fires
+ * `error` at once. When a later Range request is rejected (a seek past the buffered data),
+ * Chromium 156 retries it for about 30 s, fires `stalled` after 3 s without data and only then
+ * `error`, as measured against the test edge. So a stall that keeps the element from playing
+ * starts recovery too.
  */
 export class PlayerController {
   private readonly wavesurfer: WaveSurfer;
@@ -40,6 +48,7 @@ export class PlayerController {
   private wantsToPlay = false;
   private recovering = false;
   private recoveryTimes: number[] = [];
+  private stalledSinceProgress = false;
   private loadGeneration = 0;
 
   constructor(
@@ -73,6 +82,9 @@ export class PlayerController {
     });
 
     media.addEventListener('timeupdate', () => this.update({ position: media.currentTime }));
+    // A seek into data not yet loaded updates currentTime at once but fires no timeupdate until
+    // the data arrives, which never happens when the URL is rejected.
+    media.addEventListener('seeking', () => this.update({ position: media.currentTime }));
     media.addEventListener('playing', () => this.update({ status: 'playing', error: null }));
     media.addEventListener('pause', () => {
       if (this.state.status === 'playing') {
@@ -80,7 +92,26 @@ export class PlayerController {
       }
     });
     media.addEventListener('ended', () => void this.next());
-    media.addEventListener('error', () => void this.recover());
+    media.addEventListener('error', () => void this.recover('error'));
+    media.addEventListener('progress', () => {
+      this.stalledSinceProgress = false;
+    });
+    media.addEventListener('emptied', () => {
+      this.stalledSinceProgress = false;
+    });
+    media.addEventListener('stalled', () => {
+      this.stalledSinceProgress = true;
+      if (this.isBlocked()) {
+        void this.recover('stall');
+      }
+    });
+    // A stall while the element still played from its buffer blocks playback once the buffer
+    // runs out, which the element reports with `waiting`.
+    media.addEventListener('waiting', () => {
+      if (this.stalledSinceProgress) {
+        void this.recover('stall');
+      }
+    });
   }
 
   /** Subscribes to state changes; returns the function that unsubscribes. */
@@ -198,7 +229,9 @@ export class PlayerController {
     // request already asks for the bytes at `startAt`.
     this.media.currentTime = startAt;
     if (this.wantsToPlay) {
-      await this.resume();
+      // Not awaited: play() settles only once playback starts, and a recovery must be able to
+      // start again before then if the new URL fails too.
+      void this.resume();
     } else {
       this.update({ status: 'paused' });
     }
@@ -215,7 +248,13 @@ export class PlayerController {
     }
   }
 
-  private async recover(): Promise<void> {
+  // Whether the element waits for data it is not getting: it cannot play forward, and playback
+  // or a seek is pending.
+  private isBlocked(): boolean {
+    return this.media.readyState < HAVE_FUTURE_DATA && (this.wantsToPlay || this.media.seeking);
+  }
+
+  private async recover(cause: 'error' | 'stall'): Promise<void> {
     const { track } = this.state;
     const failed = this.url;
     if (track === null || failed === null || this.recovering) {
@@ -225,16 +264,26 @@ export class PlayerController {
     const now = Date.now();
     this.recoveryTimes = this.recoveryTimes.filter((time) => now - time < RECOVERY_WINDOW_MS);
     if (this.recoveryTimes.length >= MAX_RECOVERIES) {
-      this.fail(new Error(`${mediaErrorText(this.media.error)}; retried ${MAX_RECOVERIES} times`));
+      // A stall can still end on its own, and the element fires `error` if it does not.
+      if (cause === 'error') {
+        this.fail(
+          new Error(`${mediaErrorText(this.media.error)}; retried ${MAX_RECOVERIES} times`),
+        );
+      }
       return;
     }
     this.recoveryTimes.push(now);
 
     this.recovering = true;
-    const position = this.state.position;
-    this.update({ status: 'loading' });
+    // currentTime is the pending seek target while a seek waits for data, and the start
+    // position while a source loads, so playback resumes where the listener last put it.
+    const position = this.media.currentTime;
+    this.update({ status: 'loading', position });
     try {
       const url = await this.api.invoke('player.url', { key: track.key, failedUrl: failed.url });
+      if (this.state.track !== track) {
+        return;
+      }
       await this.load(url, position);
     } catch (error) {
       this.fail(error);
