@@ -156,20 +156,12 @@ export async function waitForPositionPast(page: Page, seconds: number): Promise<
 }
 
 /**
- * Returns the whole second between 15% and 85% of `duration` farthest from every buffered range,
- * with that distance in seconds, so a seek there needs a new Range request.
+ * Returns how far `seconds` lies from the nearest buffered range, in seconds; 0 when buffered.
+ * A seek there reads data the element does not hold, so it needs a Range request.
  */
-export function farthestFromBuffered(state: AudioState): { seconds: number; distance: number } {
-  let best = { seconds: Number.NaN, distance: -1 };
-  const last = Math.floor(state.duration * 0.85);
-  for (let seconds = Math.ceil(state.duration * 0.15); seconds <= last; seconds += 1) {
-    const distances = state.buffered.map((range) => distanceToRange(seconds, range));
-    const distance = Math.min(...distances, Number.POSITIVE_INFINITY);
-    if (distance > best.distance) {
-      best = { seconds, distance };
-    }
-  }
-  return best;
+export function distanceFromBuffered(state: AudioState, seconds: number): number {
+  const distances = state.buffered.map((range) => distanceToRange(seconds, range));
+  return Math.min(...distances, Number.POSITIVE_INFINITY);
 }
 
 function distanceToRange(seconds: number, [start, end]: [number, number]): number {
