@@ -36,6 +36,7 @@ const FAR_AHEAD_SECONDS = 200;
 const SHORT_SECONDS = 30;
 const FOLDER = 'Signed delivery';
 const LONG_KEY = `tracks/${FOLDER}/Long tone.mp3`;
+const SHORT_KEY = `tracks/${FOLDER}/Short tone.mp3`;
 const LIFETIME_SECONDS = 60;
 // Each expiry step moves the edge clock past the lifetime of every URL signed so far.
 const EXPIRY_STEP_MS = 2 * LIFETIME_SECONDS * 1000;
@@ -260,6 +261,30 @@ describe.skipIf(!hasChromium)('signed delivery in web mode', () => {
     }
     const log = await readPlaybackLog(page);
     expect(log.mediaErrors).toEqual([]);
+    expect(log.shownErrors).toEqual([]);
+  });
+
+  it('track rejected at its start plays from S3', async () => {
+    const before = await readAudio(page);
+    const firstRequest = edge.requests.length;
+
+    await clickTrack(page, SHORT_KEY);
+    const playing = await waitForPlaying(page, before.src, RECOVERY_TIMEOUT_MS);
+    await waitForPositionPast(page, playing.currentTime + 0.5);
+
+    expect(await page.getByTestId('now-playing-title').textContent()).toBe('Short tone.mp3');
+    expect(await page.getByTestId('delivery').textContent()).toBe('via S3 (fallback)');
+    expect(playing.src?.startsWith(`${app.storageTarget().endpoint}/`)).toBe(true);
+    const requests = requestsFor(SHORT_KEY, firstRequest);
+    expect(requests.length).toBeGreaterThan(0);
+    for (const request of requests) {
+      expect(request.decision).toBe('unknown-key');
+    }
+
+    // Chromium fails a source whose first request is rejected at once, with
+    // MEDIA_ERR_SRC_NOT_SUPPORTED, and the player recovers without showing that error.
+    const log = await readPlaybackLog(page);
+    expect(log.mediaErrors).toEqual([4]);
     expect(log.shownErrors).toEqual([]);
   });
 });

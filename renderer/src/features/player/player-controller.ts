@@ -241,8 +241,13 @@ export class PlayerController {
     try {
       await this.media.play();
     } catch (error) {
-      // A load superseded by another track rejects play(); that is not a failure to report.
-      if (!(error instanceof DOMException && error.name === 'AbortError')) {
+      // A load superseded by another track rejects play() with AbortError, which is no failure.
+      // A source that failed to load rejects it with NotSupportedError, and the element's `error`
+      // event, fired just before, recovers or reports that failure in words of its own.
+      const handledElsewhere =
+        error instanceof DOMException &&
+        (error.name === 'AbortError' || error.name === 'NotSupportedError');
+      if (!handledElsewhere) {
         this.fail(error);
       }
     }
