@@ -44,6 +44,10 @@ const EXPIRY_STEP_MS = 2 * LIFETIME_SECONDS * 1000;
 // come from the stall well before that.
 const RECOVERY_TIMEOUT_MS = 20_000;
 const FALLBACK_REASON = 'CloudFront answered 403 Forbidden; playing from S3';
+// About 87 s of the long track, which lasts under 6 s when played 16 times as fast.
+const HELD_BODY_BYTES = 2 * 1024 * 1024;
+const BUFFERED_BEFORE_DROP_SECONDS = 40;
+const FAST_RATE = 16;
 
 async function makeTone(path: string, seconds: number, frequency: number): Promise<void> {
   await promisify(execFile)('ffmpeg', [
@@ -230,6 +234,56 @@ describe.skipIf(!hasChromium)('signed delivery in web mode', () => {
     expect(log.shownErrors).toEqual([]);
   });
 
+  it('dropped connection resumes where playback stopped', async () => {
+    // The edge sends part of the body and holds the rest, so the element plays what it has.
+    edge.setBodyLimit(HELD_BODY_BYTES);
+    const previous = await readAudio(page);
+    await clickTrack(page, LONG_KEY);
+    const before = await waitForPlaying(page, previous.src, RECOVERY_TIMEOUT_MS);
+    await expect
+      .poll(async () => (await readAudio(page)).buffered.at(-1)?.[1] ?? 0, {
+        timeout: RECOVERY_TIMEOUT_MS,
+      })
+      .toBeGreaterThan(BUFFERED_BEFORE_DROP_SECONDS);
+    const atDrop = await readAudio(page);
+    const firstRequest = edge.requests.length;
+    const waitsBefore = (await readPlaybackLog(page)).waitingPositions.length;
+
+    // The URL expires and the connection breaks, so the element's next Range request fails.
+    edge.setBodyLimit(null);
+    expireEdgeUrls();
+    edge.dropConnections();
+    await page.evaluate((rate) => {
+      const audio = document.querySelector('audio');
+      if (audio !== null) {
+        audio.playbackRate = rate;
+      }
+    }, FAST_RATE);
+    const resumed = await waitForPlaying(page, before.src, RECOVERY_TIMEOUT_MS);
+    const later = await waitForPositionPast(page, resumed.currentTime + 0.5);
+
+    // The element played on from its buffer, stopped without data, and resumed at that spot.
+    const log = await readPlaybackLog(page);
+    const stoppedAt = log.waitingPositions.slice(waitsBefore).at(-1) ?? Number.NaN;
+    expect(stoppedAt).toBeGreaterThan(atDrop.currentTime + 10);
+    expect(Math.abs(resumed.currentTime - stoppedAt)).toBeLessThan(1);
+    expect(later).toBeGreaterThan(stoppedAt);
+
+    const requests = requestsFor(LONG_KEY, firstRequest);
+    const rejected = requests.find(
+      (request) => request.rawUrl === requestTarget(edge, before.src) && request.status === 403,
+    );
+    expect(rejected?.decision).toBe('expired');
+    expect(rejected?.range).toMatch(/^bytes=[1-9]\d*-/);
+    expect(
+      requests.some(
+        (request) => request.status === 206 && request.rawUrl === requestTarget(edge, resumed.src),
+      ),
+    ).toBe(true);
+    expect(log.mediaErrors).toEqual([]);
+    expect(log.shownErrors).toEqual([]);
+  });
+
   it('untrusted key falls back to S3 at the same second', async () => {
     // Starting the track again gives it a fresh URL and a fresh budget of recoveries.
     const previous = await readAudio(page);
@@ -250,7 +304,9 @@ describe.skipIf(!hasChromium)('signed delivery in web mode', () => {
       true,
     );
     expect(await page.getByTestId('delivery').textContent()).toBe('via S3 (fallback)');
-    await expect.poll(() => page.getByText(FALLBACK_REASON).count()).toBe(1);
+    await expect
+      .poll(() => page.getByText(FALLBACK_REASON).count(), { timeout: RECOVERY_TIMEOUT_MS })
+      .toBe(1);
 
     const rejected = requestsFor(LONG_KEY, firstRequest).filter(
       (request) => request.status === 403,

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 
@@ -47,6 +47,13 @@ export interface CloudFrontEdge {
   setClockOffset(ms: number): void;
   /** Returns this status for every allowed request instead of proxying; null restores proxying. */
   setOriginFault(status: number | null): void;
+  /**
+   * Stops each response body started from now on after this many bytes, as a stalled network
+   * does. The connection stays open. Null sends whole bodies again.
+   */
+  setBodyLimit(bytes: number | null): void;
+  /** Closes every open connection, as when the network path to the client breaks. */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
@@ -68,6 +75,7 @@ export async function startCloudFrontEdge(options: EdgeOptions): Promise<CloudFr
   const baseNow = options.now ?? Date.now;
   let clockOffset = 0;
   let originFault: number | null = null;
+  let bodyLimit: number | null = null;
   const requests: EdgeRequest[] = [];
   const edgeNow = (): number => baseNow() + clockOffset;
 
@@ -156,7 +164,9 @@ export async function startCloudFrontEdge(options: EdgeOptions): Promise<CloudFr
     } else {
       // pipeline() also ends the origin request when the client goes away mid-body.
       const body = Readable.fromWeb(originResponse.body as WebReadableStream<Uint8Array>);
-      await pipeline(body, response);
+      await (bodyLimit === null
+        ? pipeline(body, response)
+        : pipeline(body, holdAfter(bodyLimit), response));
     }
   }
 
@@ -179,12 +189,36 @@ export async function startCloudFrontEdge(options: EdgeOptions): Promise<CloudFr
     setOriginFault(status) {
       originFault = status;
     },
+    setBodyLimit(bytes) {
+      bodyLimit = bytes;
+    },
+    dropConnections() {
+      server.closeAllConnections();
+    },
     async close() {
       server.closeAllConnections();
       server.close();
       await once(server, 'close');
     },
   };
+}
+
+// Passes the first `limit` bytes and then never requests more, so the stream stalls until destroyed.
+function holdAfter(limit: number): Transform {
+  let passed = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback): void {
+      const room = limit - passed;
+      if (room <= 0) {
+        return;
+      }
+      passed += Math.min(room, chunk.length);
+      this.push(chunk.subarray(0, room));
+      if (chunk.length <= room) {
+        callback();
+      }
+    },
+  });
 }
 
 function verifySignature(policy: string, signature: Buffer, publicKey: KeyObject): boolean {

@@ -4,6 +4,8 @@ import type { Page } from 'playwright-core';
 export interface PlaybackLog {
   /** `currentTime` at each `seeking` event, which is where the seek goes. */
   seekTargets: number[];
+  /** `currentTime` at each `waiting` event, where playback stopped for lack of data. */
+  waitingPositions: number[];
   /** `MediaError` code of each `error` event. */
   mediaErrors: number[];
   /** Each error message the player bar showed, in order. */
@@ -41,9 +43,15 @@ export async function installPlaybackLog(page: Page): Promise<void> {
     if (audio === null) {
       throw new Error('the page has no audio element');
     }
-    const log: PlaybackLog = { seekTargets: [], mediaErrors: [], shownErrors: [] };
+    const log: PlaybackLog = {
+      seekTargets: [],
+      waitingPositions: [],
+      mediaErrors: [],
+      shownErrors: [],
+    };
     window.playbackLog = log;
     audio.addEventListener('seeking', () => log.seekTargets.push(audio.currentTime));
+    audio.addEventListener('waiting', () => log.waitingPositions.push(audio.currentTime));
     audio.addEventListener('error', () => log.mediaErrors.push(audio.error?.code ?? 0));
 
     const observer = new MutationObserver(() => {

@@ -33,10 +33,10 @@ const FLAT_PEAKS = [[0, 0]];
  * the main process for another and resumes at the same second.
  *
  * A URL fails in two ways. When its first request is rejected (a 403, say), the element fires
- * `error` at once. When a later Range request is rejected (a seek past the buffered data),
- * Chromium 156 retries it for about 30 s, fires `stalled` after 3 s without data and only then
- * `error`, as measured against the test edge. So a stall that keeps the element from playing
- * starts recovery too.
+ * `error` at once. When a later Range request is rejected (after a seek past the buffered data,
+ * or a dropped connection), Chromium 156 retries it for about 30 s and fires `error` only then.
+ * It fires `stalled` once 3 s pass without data and without playback, because playing from the
+ * buffer counts as progress. So a stall that keeps the element from playing starts recovery too.
  */
 export class PlayerController {
   private readonly wavesurfer: WaveSurfer;
@@ -48,7 +48,6 @@ export class PlayerController {
   private wantsToPlay = false;
   private recovering = false;
   private recoveryTimes: number[] = [];
-  private stalledSinceProgress = false;
   private loadGeneration = 0;
 
   constructor(
@@ -93,22 +92,8 @@ export class PlayerController {
     });
     media.addEventListener('ended', () => void this.next());
     media.addEventListener('error', () => void this.recover('error'));
-    media.addEventListener('progress', () => {
-      this.stalledSinceProgress = false;
-    });
-    media.addEventListener('emptied', () => {
-      this.stalledSinceProgress = false;
-    });
     media.addEventListener('stalled', () => {
-      this.stalledSinceProgress = true;
       if (this.isBlocked()) {
-        void this.recover('stall');
-      }
-    });
-    // A stall while the element still played from its buffer blocks playback once the buffer
-    // runs out, which the element reports with `waiting`.
-    media.addEventListener('waiting', () => {
-      if (this.stalledSinceProgress) {
         void this.recover('stall');
       }
     });
