@@ -40,8 +40,8 @@ const SHORT_KEY = `tracks/${FOLDER}/Short tone.mp3`;
 const LIFETIME_SECONDS = 60;
 // Each expiry step moves the edge clock past the lifetime of every URL signed so far.
 const EXPIRY_STEP_MS = 2 * LIFETIME_SECONDS * 1000;
-// Chromium retries a rejected Range request for about 30 s before it fires `error`; recovery must
-// come from the stall well before that.
+// Chromium retries a rejected Range request for about 30 s before it fires `error`, so recovery
+// must come from the stall well before that.
 const RECOVERY_TIMEOUT_MS = 20_000;
 const FALLBACK_REASON = 'CloudFront answered 403 Forbidden; playing from S3';
 // About 87 s of the long track, which lasts under 6 s when played 16 times as fast.
@@ -70,7 +70,7 @@ function requestTarget(edge: CloudFrontEdge, url: string | null): string {
 
 describe.skipIf(!hasChromium)('signed delivery in web mode', () => {
   const keyPair = generateTestKeyPair('K2DELIVERYTEST');
-  // The edge reads its origin per request; the client is set once the app's store is running.
+  // The edge reads its origin per request, so the client can be set once the app's store runs.
   const origin: { client: S3Client; bucket: string } = {
     client: createS3Client({
       bucket: EMBEDDED_BUCKET,
