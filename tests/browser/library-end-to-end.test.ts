@@ -9,7 +9,7 @@ import { hasChromium, launchChromium } from '../support/browser';
 import { startWebApp } from '../support/web-app';
 import type { WebApp } from '../support/web-app';
 
-const FIXTURES = join(import.meta.dirname, '..', '..', '..', 'shared', 'fixtures', 'audio');
+const FIXTURES = '/work/shared/fixtures/audio';
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-results');
 
 interface ManifestEntry {

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+
+import { startS3Origin } from '../support/s3-origin';
+import type { S3Origin } from '../support/s3-origin';
 import { createHarness, fetchRange, patternBytes, startSigningStack } from './signing-stack';
 import type { SigningStack } from './signing-stack';
 
@@ -39,16 +43,23 @@ const AWKWARD_KEYS = [
 
 const SIZE = 8 * 1024;
 let stack: SigningStack;
+// moto decodes paths and checks keys with code of its own, so S3 URLs are also fetched from it.
+let moto: S3Origin;
 
 beforeAll(async () => {
   stack = await startSigningStack();
+  moto = await startS3Origin({ kind: 'moto' });
   for (const key of AWKWARD_KEYS) {
     await stack.put(key, patternBytes(key, SIZE));
+    await moto.client.send(
+      new PutObjectCommand({ Bucket: moto.bucket, Key: key, Body: patternBytes(key, SIZE) }),
+    );
   }
 });
 
 afterAll(async () => {
   await stack?.close();
+  await moto?.stop();
 });
 
 describe('awkward key names', () => {
@@ -80,6 +91,23 @@ describe('awkward key names', () => {
       }
     });
   }
+
+  it('S3 presigned URLs fetch the right bytes from moto', async () => {
+    const { signer } = createHarness(stack, {
+      cloudfront: null,
+      config: { bucket: moto.bucket },
+      deps: { s3: moto.client },
+    });
+
+    for (const key of AWKWARD_KEYS) {
+      const playable = await signer.urlFor(key);
+      expect(playable.url.startsWith(`${moto.endpoint}/`), key).toBe(true);
+
+      const response = await fetchRange(playable.url, 'bytes=1024-2047');
+      expect(response.status, key).toBe(206);
+      expect(response.body.equals(patternBytes(key, SIZE).subarray(1024, 2048)), key).toBe(true);
+    }
+  });
 
   it('edge receives exactly the URL that was signed', async () => {
     const { signer } = createHarness(stack);

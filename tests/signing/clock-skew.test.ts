@@ -7,7 +7,8 @@ import { createHarness, fetchRange, startSigningStack } from './signing-stack';
 import type { SigningStack } from './signing-stack';
 
 // The S3 origin and the edge both run on real time, so a local clock one hour behind puts the
-// servers one hour ahead of the signer, as on a machine whose clock is wrong.
+// servers one hour ahead of the signer, as on a machine whose clock is wrong. The origin is the
+// embedded server, which rejects expired and not yet valid presigned URLs as S3 does.
 const HOUR = 3_600_000;
 const KEY = 'tracks/skew/track.ogg';
 const SHORT_LIFETIME_SECONDS = 60;
@@ -85,8 +86,6 @@ describe('clock skew', () => {
     expect((await fetchRange(fresh.url, 'bytes=0-0')).status).toBe(206);
   });
 
-  // moto_server serves presigned URLs without checking their date, so these two tests compare
-  // the URL's signing time with the server's Date header instead of expecting a 403.
   it('corrected clock dates S3 URLs', async () => {
     const { signer } = laggingSigner({ learn: true, syncClockOnFirstUse: true, cloudfront: false });
 
@@ -95,9 +94,13 @@ describe('clock skew', () => {
     const signedAt = expiresAt - SHORT_LIFETIME_SECONDS * 1000;
     expect(Math.abs(signedAt - (await s3ServerTime()))).toBeLessThan(5000);
     expect(Date.parse(playable.expiresAt)).toBe(expiresAt);
+
+    const response = await fetchRange(playable.url, 'bytes=0-4');
+    expect(response.status).toBe(206);
+    expect(response.body.toString()).toBe('skewe');
   });
 
-  it('uncorrected clock dates S3 URLs an hour early', async () => {
+  it('uncorrected clock makes S3 URLs expire at S3', async () => {
     const { signer } = laggingSigner({
       learn: false,
       syncClockOnFirstUse: true,
@@ -109,5 +112,49 @@ describe('clock skew', () => {
     expect((await s3ServerTime()) - expiresAt).toBeGreaterThan(
       HOUR - SHORT_LIFETIME_SECONDS * 1000 - 5000,
     );
+
+    const response = await fetchRange(playable.url, 'bytes=0-4');
+    expect(response.status).toBe(403);
+    expect(response.body.toString()).toContain('<Code>AccessDenied</Code>');
+    expect(response.body.toString()).toContain('<Message>Request has expired</Message>');
+  });
+
+  it('probe of an expired S3 URL corrects the clock', async () => {
+    const { signer, clock } = laggingSigner({
+      learn: true,
+      syncClockOnFirstUse: false,
+      cloudfront: false,
+    });
+
+    const stale = await signer.urlFor(KEY);
+    expect((await fetchRange(stale.url, 'bytes=0-0')).status).toBe(403);
+
+    const fresh = await signer.urlFor(KEY, { failedUrl: stale.url });
+    expect(Math.abs(clock.offsetMs() - HOUR)).toBeLessThan(5000);
+    expect(fresh.via).toBe('s3');
+    expect(fresh.fallbackReason).toBeNull();
+    expect((await fetchRange(fresh.url, 'bytes=0-0')).status).toBe(206);
+  });
+
+  it('fast clock makes S3 URLs not yet valid', async () => {
+    const logs = createMemoryLogger();
+    const clock = createClock({ logger: logs.logger, localNow: () => Date.now() + HOUR });
+    const { signer } = createHarness(stack, {
+      clock,
+      logs,
+      cloudfront: null,
+      config: { urlLifetimeSeconds: SHORT_LIFETIME_SECONDS },
+      deps: { syncClockOnFirstUse: false },
+    });
+
+    const early = await signer.urlFor(KEY);
+    const rejected = await fetchRange(early.url, 'bytes=0-0');
+    expect(rejected.status).toBe(403);
+    expect(rejected.body.toString()).toContain('<Message>Request is not valid yet</Message>');
+
+    const fresh = await signer.urlFor(KEY, { failedUrl: early.url });
+    expect(Math.abs(clock.offsetMs() + HOUR)).toBeLessThan(5000);
+    expect(fresh.via).toBe('s3');
+    expect((await fetchRange(fresh.url, 'bytes=0-0')).status).toBe(206);
   });
 });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClock } from '../../electron/main/signing/clock';
 import type { MemoryLogger } from '../support/memory-logger';
 import { createMemoryLogger } from '../support/memory-logger';
+import { TEST_CREDENTIALS } from '../support/s3-servers';
 import { createHarness, fetchRange, patternBytes, startSigningStack } from './signing-stack';
 import type { SigningStack } from './signing-stack';
 
@@ -294,6 +295,64 @@ describe('S3 fallback', () => {
     expect(fresh.via).toBe('s3');
     expect(fresh.fallbackReason).toBeNull();
     expect((await fetchRange(fresh.url, 'bytes=0-0')).status).toBe(206);
+  });
+
+  it('expired S3 URL gets a fresh S3 URL', async () => {
+    const logs = createMemoryLogger();
+    const { clock, advance } = steppedClock(logs);
+    const { signer } = createHarness(stack, {
+      clock,
+      logs,
+      cloudfront: null,
+      config: { urlLifetimeSeconds: 60 },
+    });
+
+    const first = await signer.urlFor(KEY);
+    advance(120_000);
+    stack.origin.setClockOffset(120_000);
+    try {
+      const rejected = await fetchRange(first.url, 'bytes=0-0');
+      expect(rejected.status).toBe(403);
+      expect(rejected.body.toString()).toContain('<Message>Request has expired</Message>');
+
+      const fresh = await signer.urlFor(KEY, { failedUrl: first.url });
+      expect(fresh.via).toBe('s3');
+      expect(fresh.fallbackReason).toBeNull();
+      expect(fresh.url).not.toBe(first.url);
+      expect(clock.offsetMs()).toBe(0);
+
+      const response = await fetchRange(fresh.url, 'bytes=10-19');
+      expect(response.status).toBe(206);
+      expect(response.body.equals(CONTENT.subarray(10, 20))).toBe(true);
+    } finally {
+      stack.origin.setClockOffset(0);
+    }
+  });
+
+  it('S3 rejecting a current URL is StorageUnavailable', async () => {
+    const wrongSecret = stack.origin.createClient({
+      credentials: { ...TEST_CREDENTIALS, secretAccessKey: 'not-the-secret-the-server-knows' },
+    });
+    try {
+      const { signer, logs } = createHarness(stack, {
+        cloudfront: null,
+        deps: { s3: wrongSecret },
+      });
+
+      const rejected = await signer.urlFor(KEY);
+      const response = await fetchRange(rejected.url, 'bytes=0-0');
+      expect(response.status).toBe(403);
+      expect(response.body.toString()).toContain('<Code>SignatureDoesNotMatch</Code>');
+
+      await expect(signer.urlFor(KEY, { failedUrl: rejected.url })).rejects.toMatchObject({
+        name: 'StorageUnavailable',
+        message: `S3 answered 403 Forbidden for ${KEY}; check the bucket and its credentials`,
+      });
+      expect(logs.at(ERROR)).toHaveLength(1);
+      expectNoSecrets(logs, [rejected.url]);
+    } finally {
+      wrongSecret.destroy();
+    }
   });
 
   it('failed URL on another host is not probed', async () => {

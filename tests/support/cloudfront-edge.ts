@@ -4,7 +4,8 @@ import { once } from 'node:events';
 import { createServer } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
+import { Readable, Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
@@ -46,6 +47,13 @@ export interface CloudFrontEdge {
   setClockOffset(ms: number): void;
   /** Returns this status for every allowed request instead of proxying; null restores proxying. */
   setOriginFault(status: number | null): void;
+  /**
+   * Stops each response body started from now on after this many bytes, as a stalled network
+   * does. The connection stays open. Null sends whole bodies again.
+   */
+  setBodyLimit(bytes: number | null): void;
+  /** Closes every open connection, as when the network path to the client breaks. */
+  dropConnections(): void;
   close(): Promise<void>;
 }
 
@@ -67,6 +75,7 @@ export async function startCloudFrontEdge(options: EdgeOptions): Promise<CloudFr
   const baseNow = options.now ?? Date.now;
   let clockOffset = 0;
   let originFault: number | null = null;
+  let bodyLimit: number | null = null;
   const requests: EdgeRequest[] = [];
   const edgeNow = (): number => baseNow() + clockOffset;
 
@@ -111,21 +120,24 @@ export async function startCloudFrontEdge(options: EdgeOptions): Promise<CloudFr
       sendError(response, originFault, 'OriginError', 'The origin failed the request');
       return;
     }
-    const status = await proxyToOrigin(request, response, decision.path);
-    record(status);
+    await proxyToOrigin(request, response, decision.path, record);
   }
 
+  // Records the request when the response starts: a media element reads a long body only as
+  // fast as it plays, so the body may finish much later or never.
   async function proxyToOrigin(
     request: IncomingMessage,
     response: ServerResponse,
     rawPath: string,
-  ): Promise<number> {
+    record: (status: number) => void,
+  ): Promise<void> {
     let key: string;
     try {
       key = rawPath.slice(1).split('/').map(decodeURIComponent).join('/');
     } catch {
+      record(400);
       sendError(response, 400, 'InvalidURI', 'Could not parse the request URI');
-      return 400;
+      return;
     }
 
     const isHead = request.method === 'HEAD';
@@ -146,14 +158,16 @@ export async function startCloudFrontEdge(options: EdgeOptions): Promise<CloudFr
       }
     }
     response.setHeader('X-Cache', 'Miss from cloudfront');
+    record(originResponse.status);
     if (originResponse.body === null || isHead) {
       response.end();
     } else {
+      // pipeline() also ends the origin request when the client goes away mid-body.
       const body = Readable.fromWeb(originResponse.body as WebReadableStream<Uint8Array>);
-      body.pipe(response);
-      await once(response, 'finish');
+      await (bodyLimit === null
+        ? pipeline(body, response)
+        : pipeline(body, holdAfter(bodyLimit), response));
     }
-    return originResponse.status;
   }
 
   server.listen(0, '127.0.0.1');
@@ -175,12 +189,36 @@ export async function startCloudFrontEdge(options: EdgeOptions): Promise<CloudFr
     setOriginFault(status) {
       originFault = status;
     },
+    setBodyLimit(bytes) {
+      bodyLimit = bytes;
+    },
+    dropConnections() {
+      server.closeAllConnections();
+    },
     async close() {
       server.closeAllConnections();
       server.close();
       await once(server, 'close');
     },
   };
+}
+
+// Passes the first `limit` bytes and then never requests more, so the stream stalls until destroyed.
+function holdAfter(limit: number): Transform {
+  let passed = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback): void {
+      const room = limit - passed;
+      if (room <= 0) {
+        return;
+      }
+      passed += Math.min(room, chunk.length);
+      this.push(chunk.subarray(0, room));
+      if (chunk.length <= room) {
+        callback();
+      }
+    },
+  });
 }
 
 function verifySignature(policy: string, signature: Buffer, publicKey: KeyObject): boolean {

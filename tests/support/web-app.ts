@@ -1,15 +1,17 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 import { createAppServices } from '../../electron/main/app-services';
 import type { AppServices } from '../../electron/main/app-services';
 import { createLogger, silentLogger } from '../../electron/main/log';
+import { EMBEDDED_BUCKET, EMBEDDED_REGION } from '../../electron/main/settings/app-config';
 import {
   createSettingsStore,
   openConfSettingsFile,
 } from '../../electron/main/settings/stored-settings';
 import { restrictToStaging } from '../../electron/main/web-host/web-handlers';
+import type { StorageTarget } from '../../electron/main/storage/s3-client';
 import { startWebHost } from '../../electron/main/web-host/web-host';
 import type { WebHost } from '../../electron/main/web-host/web-host';
 
@@ -22,6 +24,11 @@ export interface WebApp {
   dataDir: string;
   services: AppServices;
   host: WebHost;
+  /**
+   * Reads where the embedded store listens and its credentials from the files the app keeps in
+   * its data folder, so a test can reach the same bucket (as a CloudFront origin, for example).
+   */
+  storageTarget(): StorageTarget;
   close(): Promise<void>;
 }
 
@@ -56,10 +63,28 @@ export async function startWebApp(env: Record<string, string | undefined> = {}):
     dataDir,
     services,
     host,
+    storageTarget: () => embeddedStoreTarget(dataDir),
     async close(): Promise<void> {
       await host.close();
       await services.close();
       rmSync(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+function embeddedStoreTarget(dataDir: string): StorageTarget {
+  const credentials = JSON.parse(readFileSync(join(dataDir, 's3-credentials.json'), 'utf8')) as {
+    accessKeyId: string;
+    secretAccessKey: string;
+  };
+  const server = JSON.parse(readFileSync(join(dataDir, 's3', 'server.json'), 'utf8')) as {
+    endpoint: string;
+  };
+  return {
+    bucket: EMBEDDED_BUCKET,
+    region: EMBEDDED_REGION,
+    endpoint: server.endpoint,
+    forcePathStyle: true,
+    credentials,
   };
 }

@@ -32,6 +32,8 @@ export const IDLE_PLAYER_STATE: PlayerState = {
 const REFRESH_MARGIN_MS = 15_000;
 // More failures than this within the window mean recovery is not working; the error is shown.
 const MAX_RECOVERIES = 3;
+// HTMLMediaElement.HAVE_FUTURE_DATA: below it the element cannot play forward.
+const HAVE_FUTURE_DATA = 3;
 const RECOVERY_WINDOW_MS = 30_000;
 // Placeholder waveform for tracks stored without peaks, so the file is never downloaded to draw one.
 const FLAT_PEAKS = [[0, 0]];
@@ -40,6 +42,12 @@ const FLAT_PEAKS = [[0, 0]];
  * Plays tracks from signed URLs through one media element (HTTP Range streaming) and draws them
  * with wavesurfer.js from stored peaks. When a URL fails (expired, or refused by CloudFront) it
  * requests another from the main process and resumes at the same second.
+ *
+ * A URL fails in two ways. When its first request is rejected (a 403, say), the element fires
+ * `error` at once. When a later Range request is rejected (after a seek past the buffered data,
+ * or a dropped connection), Chromium 156 retries it for about 30 s and fires `error` only then.
+ * It fires `stalled` once 3 s pass without data and without playback, because playing from the
+ * buffer counts as progress. So a stall that keeps the element from playing starts recovery too.
  */
 export class PlayerController {
   private readonly wavesurfer: WaveSurfer;
@@ -76,6 +84,9 @@ export class PlayerController {
     });
 
     media.addEventListener('timeupdate', () => this.update({ position: media.currentTime }));
+    // A seek into data not yet loaded updates currentTime at once but fires no timeupdate until
+    // the data arrives, which never happens when the URL is rejected.
+    media.addEventListener('seeking', () => this.update({ position: media.currentTime }));
     media.addEventListener('playing', () => this.update({ status: 'playing', error: null }));
     media.addEventListener('pause', () => {
       if (this.state.status === 'playing') {
@@ -83,7 +94,12 @@ export class PlayerController {
       }
     });
     media.addEventListener('ended', () => void this.next());
-    media.addEventListener('error', () => void this.recover());
+    media.addEventListener('error', () => void this.recover('error'));
+    media.addEventListener('stalled', () => {
+      if (this.isBlocked()) {
+        void this.recover('stall');
+      }
+    });
   }
 
   /** Subscribes to state changes; returns the function that unsubscribes. */
@@ -201,7 +217,9 @@ export class PlayerController {
     // request already fetches the bytes at `startAt`.
     this.media.currentTime = startAt;
     if (this.wantsToPlay) {
-      await this.resume();
+      // Not awaited: play() settles only once playback starts, and a recovery must be able to
+      // start again before then if the new URL fails too.
+      void this.resume();
     } else {
       this.update({ status: 'paused' });
     }
@@ -211,14 +229,25 @@ export class PlayerController {
     try {
       await this.media.play();
     } catch (error) {
-      // A load superseded by another track rejects play(); that is not a failure to report.
-      if (!(error instanceof DOMException && error.name === 'AbortError')) {
+      // A load superseded by another track rejects play() with AbortError, which is no failure.
+      // A source that failed to load rejects it with NotSupportedError, and the element's `error`
+      // event, fired just before, recovers or reports that failure in words of its own.
+      const handledElsewhere =
+        error instanceof DOMException &&
+        (error.name === 'AbortError' || error.name === 'NotSupportedError');
+      if (!handledElsewhere) {
         this.fail(error);
       }
     }
   }
 
-  private async recover(): Promise<void> {
+  // Whether the element waits for data it is not getting: it cannot play forward, and playback
+  // or a seek is pending.
+  private isBlocked(): boolean {
+    return this.media.readyState < HAVE_FUTURE_DATA && (this.wantsToPlay || this.media.seeking);
+  }
+
+  private async recover(cause: 'error' | 'stall'): Promise<void> {
     const { track } = this.state;
     const failed = this.url;
     if (track === null || failed === null || this.recovering) {
@@ -228,16 +257,26 @@ export class PlayerController {
     const now = Date.now();
     this.recoveryTimes = this.recoveryTimes.filter((time) => now - time < RECOVERY_WINDOW_MS);
     if (this.recoveryTimes.length >= MAX_RECOVERIES) {
-      this.fail(new Error(`${mediaErrorText(this.media.error)}; retried ${MAX_RECOVERIES} times`));
+      // A stall can still end on its own, and the element fires `error` if it does not.
+      if (cause === 'error') {
+        this.fail(
+          new Error(`${mediaErrorText(this.media.error)}; retried ${MAX_RECOVERIES} times`),
+        );
+      }
       return;
     }
     this.recoveryTimes.push(now);
 
     this.recovering = true;
-    const position = this.state.position;
-    this.update({ status: 'loading' });
+    // currentTime is the pending seek target while a seek waits for data, and the start
+    // position while a source loads, so playback resumes where the listener last put it.
+    const position = this.media.currentTime;
+    this.update({ status: 'loading', position });
     try {
       const url = await this.api.invoke('player.url', { key: track.key, failedUrl: failed.url });
+      if (this.state.track !== track) {
+        return;
+      }
       await this.load(url, position);
     } catch (error) {
       this.fail(error);
