@@ -23,10 +23,11 @@ import {
 } from '../support/player-page';
 import { startWebApp } from '../support/web-app';
 import type { WebApp } from '../support/web-app';
+import { AUDIO_FIXTURES } from '../support/fixtures';
 
 // A real 5.5 s MP3 from the shared fixtures. Its ID3v1 tag is removed, so every copy is titled with
 // its own file name.
-const FIXTURE = '/work/shared/fixtures/audio/id3v1_Blood_Sugar.mp3';
+const FIXTURE = join(AUDIO_FIXTURES, 'id3v1_Blood_Sugar.mp3');
 const FOLDER = 'Awkward names';
 const PLAY_TIMEOUT_MS = 20_000;
 

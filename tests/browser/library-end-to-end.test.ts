@@ -8,8 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasChromium, launchChromium } from '../support/browser';
 import { startWebApp } from '../support/web-app';
 import type { WebApp } from '../support/web-app';
+import { AUDIO_FIXTURES } from '../support/fixtures';
 
-const FIXTURES = '/work/shared/fixtures/audio';
+const FIXTURES = AUDIO_FIXTURES;
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-results');
 
 interface ManifestEntry {

@@ -6,11 +6,12 @@ import type {
   AudioInspection,
   Inspection,
 } from '../../electron/main/upload/inspect/inspect-file.js';
+import { AUDIO_FIXTURES } from '../support/fixtures';
 
 const execFileAsync = promisify(execFile);
 
 /** Folder of the third-party audio fixtures and their manifest. */
-export const FIXTURES = '/work/shared/fixtures/audio';
+export const FIXTURES = AUDIO_FIXTURES;
 
 /** One entry of the fixtures' MANIFEST.json, limited to the fields the tests read. */
 export interface ManifestEntry {

@@ -9,8 +9,9 @@ import type { UploadEngine } from '../../electron/main/upload/engine-types';
 import type { MigrationReport } from '../../shared/uploads';
 import { startUploadHarness } from '../support/upload-harness';
 import type { UploadHarness } from '../support/upload-harness';
+import { AUDIO_FIXTURES } from '../support/fixtures';
 
-const FIXTURES = '/work/shared/fixtures/audio';
+const FIXTURES = AUDIO_FIXTURES;
 let harness: UploadHarness;
 let engine: UploadEngine;
 

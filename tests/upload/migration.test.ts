@@ -8,8 +8,9 @@ import { decodeTrackMetadata, peaksKeyFor } from '../../electron/main/library/tr
 import type { ReportEntry } from '../../shared/uploads';
 import { startUploadHarness, TEST_BUCKET } from '../support/upload-harness';
 import type { UploadHarness } from '../support/upload-harness';
+import { AUDIO_FIXTURES } from '../support/fixtures';
 
-const FIXTURES = '/work/shared/fixtures/audio';
+const FIXTURES = AUDIO_FIXTURES;
 /** SHA-256 of id3v2.3.mp3, from the fixtures' MANIFEST.json. */
 const INTRO_SHA256 = 'd3bf17ecd622194e688601592f2b22a3ddfec1b46d5c7dd7795b572cbba21c01';
 let harness: UploadHarness;
