@@ -2,9 +2,12 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 
+import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { EMBEDDED_BUCKET } from '../../electron/main/settings/app-config';
+import { createS3Client } from '../../electron/main/storage/s3-client';
 import { hasChromium, launchChromium } from '../support/browser';
 import { startWebApp } from '../support/web-app';
 import type { WebApp } from '../support/web-app';
@@ -196,6 +199,20 @@ describe.skipIf(!hasChromium)('library end to end in web mode', () => {
     expect(
       await page.evaluate(() => document.querySelector('audio')?.currentTime ?? 0),
     ).toBeLessThan(duration * 0.9);
+  });
+
+  it('shows an error when a track cannot load', async () => {
+    const s3 = createS3Client(app.storageTarget());
+    await s3.send(new DeleteObjectCommand({ Bucket: EMBEDDED_BUCKET, Key: 'tracks/id3v2.3.mp3' }));
+    s3.destroy();
+
+    await page.locator('tr[data-key="tracks/id3v2.3.mp3"]').click();
+
+    const error = page.getByTestId('player-error');
+    await error.waitFor({ timeout: 20_000 });
+    expect(await error.textContent()).toMatch(
+      /Cannot play Home: .*not in bucket cratebox; refresh the library/,
+    );
   });
 
   it('saves a screenshot of the library', async () => {

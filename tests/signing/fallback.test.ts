@@ -283,7 +283,7 @@ describe('S3 fallback', () => {
 
     await expect(signer.urlFor(missing, { failedUrl: fallback.url })).rejects.toMatchObject({
       name: 'NotFound',
-      message: `track ${missing} is not in bucket ${stack.origin.bucket}`,
+      message: `track ${missing} is not in bucket ${stack.origin.bucket}; refresh the library`,
     });
   });
 

@@ -132,7 +132,10 @@ export function createSigner(deps: SignerDeps): Signer {
     const offsetBefore = clock.offsetMs();
     const outcome = await probe(failedUrl, presignedUrlExpiry(failedUrl), 's3');
     if (outcome.kind === 'not-found') {
-      throw new CrateboxError('NotFound', `track ${key} is not in bucket ${config.bucket}`);
+      throw new CrateboxError(
+        'NotFound',
+        `track ${key} is not in bucket ${config.bucket}; refresh the library`,
+      );
     }
     // A new clock offset explains a 403 on a presigned URL, so a URL signed now can work.
     const retryable =
