@@ -201,6 +201,22 @@ describe.skipIf(!hasChromium)('library end to end in web mode', () => {
     ).toBeLessThan(duration * 0.9);
   });
 
+  it('explains formats the player cannot decode', async () => {
+    const cases = [
+      [
+        "MusicBrainz - Beth Hart - Sinner's Prayer [id3v2.4].aiff",
+        /cannot decode audio\/aiff audio/,
+      ],
+      ["MusicBrainz - Beth Hart - Sinner's Prayer.m4a", /cannot decode audio\/mp4 audio/],
+    ] as const;
+    for (const [name, message] of cases) {
+      await page.locator(`tr[data-key="tracks/${name}"]`).click();
+      const error = page.getByTestId('player-error');
+      await error.waitFor({ timeout: 20_000 });
+      expect(await error.textContent(), name).toMatch(message);
+    }
+  });
+
   it('shows an error when a track cannot load', async () => {
     const s3 = createS3Client(app.storageTarget());
     await s3.send(new DeleteObjectCommand({ Bucket: EMBEDDED_BUCKET, Key: 'tracks/id3v2.3.mp3' }));

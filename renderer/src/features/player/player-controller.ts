@@ -58,6 +58,10 @@ export class PlayerController {
   private url: PlayableUrl | null = null;
   private wantsToPlay = false;
   private recovering = false;
+  /** Set when the element fails while a recovery is loading, so that failure is not lost. */
+  private failedWhileRecovering = false;
+  /** Set when the last recovery answered "format not supported" with a working URL. */
+  private lastRecoveryWasUnsupported = false;
   private recoveryTimes: number[] = [];
   private loadGeneration = 0;
 
@@ -113,6 +117,7 @@ export class PlayerController {
   async play(track: Track, queue: Track[]): Promise<void> {
     this.queue = queue;
     this.recoveryTimes = [];
+    this.lastRecoveryWasUnsupported = false;
     this.wantsToPlay = true;
     this.update({
       track,
@@ -121,6 +126,13 @@ export class PlayerController {
       position: 0,
       duration: track.durationSeconds ?? 0,
     });
+    const format = track.contentType;
+    if (format !== null && this.media.canPlayType(format) === '') {
+      this.media.pause();
+      this.url = null;
+      this.fail(new Error(unsupportedFormatText(format)));
+      return;
+    }
     try {
       const url = await this.api.invoke('player.url', { key: track.key });
       await this.load(url, 0);
@@ -133,6 +145,10 @@ export class PlayerController {
   async toggle(): Promise<void> {
     const { track } = this.state;
     if (track === null) {
+      return;
+    }
+    if (this.state.status === 'error') {
+      await this.play(track, this.queue);
       return;
     }
     if (!this.media.paused) {
@@ -208,9 +224,14 @@ export class PlayerController {
       delivery: { via: url.via, fallbackReason: url.fallbackReason },
       duration: duration ?? 0,
     });
+    // wavesurfer keeps a source it already has, but an element that failed must fetch it again.
+    const sameSource = this.media.src === url.url;
     await this.wavesurfer.load(url.url, peaks.peaks, duration);
     if (generation !== this.loadGeneration) {
       return;
+    }
+    if (sameSource) {
+      this.media.load();
     }
 
     // Before metadata arrives the element keeps this as its start position, so the first Range
@@ -250,7 +271,24 @@ export class PlayerController {
   private async recover(cause: 'error' | 'stall'): Promise<void> {
     const { track } = this.state;
     const failed = this.url;
-    if (track === null || failed === null || this.recovering) {
+    if (track === null || failed === null) {
+      return;
+    }
+    if (this.recovering) {
+      this.failedWhileRecovering ||= cause === 'error';
+      return;
+    }
+
+    // Chromium reports an undecodable source and a refused first request with the same code. A
+    // second one from a fresh URL that the main process found working means the format.
+    const unsupported =
+      cause === 'error' && this.media.error?.code === MediaError.MEDIA_ERR_SRC_NOT_SUPPORTED;
+    if (unsupported && this.lastRecoveryWasUnsupported) {
+      this.fail(new Error(unsupportedFormatText(track.contentType)));
+      return;
+    }
+    if (cause === 'error' && this.media.error?.code === MediaError.MEDIA_ERR_DECODE) {
+      this.fail(new Error(mediaErrorText(this.media.error)));
       return;
     }
 
@@ -272,16 +310,23 @@ export class PlayerController {
     // position while a source loads, so playback resumes where the listener last put it.
     const position = this.media.currentTime;
     this.update({ status: 'loading', position });
+    this.failedWhileRecovering = false;
     try {
       const url = await this.api.invoke('player.url', { key: track.key, failedUrl: failed.url });
       if (this.state.track !== track) {
         return;
       }
+      this.lastRecoveryWasUnsupported = unsupported && url.via === failed.via;
       await this.load(url, position);
     } catch (error) {
       this.fail(error);
     } finally {
       this.recovering = false;
+    }
+
+    if (this.failedWhileRecovering && this.state.track === track) {
+      this.failedWhileRecovering = false;
+      await this.recover('error');
     }
   }
 
@@ -319,6 +364,10 @@ export class PlayerController {
       listener(this.state);
     }
   }
+}
+
+function unsupportedFormatText(contentType: string | null): string {
+  return `this player cannot decode ${contentType ?? 'this'} audio; the file itself is stored unchanged and plays in players that support the format`;
 }
 
 function mediaErrorText(error: MediaError | null): string {
