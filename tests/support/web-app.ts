@@ -11,6 +11,7 @@ import {
 } from '../../electron/main/settings/stored-settings';
 import { restrictToStaging } from '../../electron/main/web-host/web-handlers';
 import { startWebHost } from '../../electron/main/web-host/web-host';
+import { INSPECT_WORKER_SOURCE } from './inspect-workers';
 import type { WebHost } from '../../electron/main/web-host/web-host';
 
 /** Built renderer served by the web host; `npm test` builds it before the suites run. */
@@ -41,6 +42,7 @@ export async function startWebApp(env: Record<string, string | undefined> = {}):
     settings: createSettingsStore(openConfSettingsFile(dataDir)),
     secrets: { encrypt: null, decrypt: null },
     logger,
+    inspectWorker: INSPECT_WORKER_SOURCE,
   });
   const stagingDir = join(dataDir, 'staging');
   const host = await startWebHost({
