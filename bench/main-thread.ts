@@ -1,7 +1,8 @@
 // How long the upload engine's thread stays blocked while it uploads, with inspections in
 // worker threads (as the app runs them) and on the engine's own thread.
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { availableParallelism } from 'node:os';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 
@@ -16,8 +17,8 @@ import { CREDENTIALS, MIB, REGION, spread } from './bench-support';
 import type { Spread } from './bench-support';
 import type { BenchContext } from './file-set';
 
-/** Place of the engine's inspections. */
-export type InspectionPlace = 'worker threads' | 'engine thread';
+/** Place of the engine's inspections: a pool of N worker threads, or the engine's thread. */
+export type InspectionPlace = `${number} worker threads` | 'engine thread';
 
 /** The engine's thread while it uploads the set. */
 export interface MainThreadResult {
@@ -27,6 +28,8 @@ export interface MainThreadResult {
   delayP99: Spread;
   /** Maximum event-loop delay of each round. */
   delayMax: Spread;
+  /** Share of each round that the event loop spent running code rather than waiting. */
+  utilization: Spread;
 }
 
 /**
@@ -46,21 +49,26 @@ export async function benchmarkMainThread(
     forcePathStyle: true,
     credentials: CREDENTIALS,
   });
-  const pool = createInspectPool({ script: INSPECT_WORKER_SOURCE });
+  // The app's pool leaves one core to the engine's thread; one worker per core runs beside it.
+  const sizes = [...new Set([Math.max(1, availableParallelism() - 1), availableParallelism()])];
+  const pools = sizes.map((size) => createInspectPool({ script: INSPECT_WORKER_SOURCE, size }));
   const places: [InspectionPlace, InspectFile][] = [
-    ['worker threads', pool.inspect],
+    ...pools.map((pool, index): [InspectionPlace, InspectFile] => [
+      `${sizes[index] ?? 0} worker threads`,
+      pool.inspect,
+    ]),
     ['engine thread', inspectFile],
   ];
-  const samples = new Map<InspectionPlace, { wall: number[]; p99: number[]; max: number[] }>(
-    places.map(([place]) => [place, { wall: [], p99: [], max: [] }]),
+  const samples = new Map<InspectionPlace, Record<'wall' | 'p99' | 'max' | 'busy', number[]>>(
+    places.map(([place]) => [place, { wall: [], p99: [], max: [], busy: [] }]),
   );
 
   try {
     // Starts the workers and loads the inspection code in every thread before the clock runs.
-    const [first = '', second = first] = context.set.files;
     const warmUp = { partSizeBytes: 8 * MIB };
-    await Promise.all([pool.inspect(first, warmUp), pool.inspect(second, warmUp)]);
-    await inspectFile(first, warmUp);
+    for (const [, inspect] of places) {
+      await Promise.all(context.set.files.slice(0, 2).map((file) => inspect(file, warmUp)));
+    }
 
     for (let round = 1; round <= rounds; round += 1) {
       for (const [place, inspect] of places) {
@@ -68,26 +76,30 @@ export async function benchmarkMainThread(
         await s3.send(new CreateBucketCommand({ Bucket: bucket }));
         const histogram = monitorEventLoopDelay({ resolution: 10 });
         histogram.enable();
+        const before = performance.eventLoopUtilization();
         const seconds = await uploadWithEngine(context, s3, bucket, inspect);
+        const utilization = performance.eventLoopUtilization(before).utilization;
         histogram.disable();
         const entry = samples.get(place);
         entry?.wall.push(seconds);
         entry?.p99.push(histogram.percentile(99) / 1e6);
         entry?.max.push(histogram.max / 1e6);
+        entry?.busy.push(utilization * 100);
       }
     }
   } finally {
-    await pool.close();
+    await Promise.all(pools.map((pool) => pool.close()));
     s3.destroy();
   }
 
   return places.map(([place]) => {
-    const entry = samples.get(place) ?? { wall: [], p99: [], max: [] };
+    const entry = samples.get(place) ?? { wall: [], p99: [], max: [], busy: [] };
     return {
       inspection: place,
       seconds: spread(entry.wall, 's'),
       delayP99: spread(entry.p99, 'ms'),
       delayMax: spread(entry.max, 'ms'),
+      utilization: spread(entry.busy, '%'),
     };
   });
 }

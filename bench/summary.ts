@@ -86,12 +86,13 @@ export function printSummary(results: BenchResults): void {
   console.log(
     formatTable(
       'Upload engine in this process: event-loop delay of its thread',
-      ['inspections run on', 'wall time', 'delay p99', 'delay max'],
+      ['inspections run on', 'wall time', 'delay p99', 'delay max', 'loop busy'],
       results.mainThread.map((entry) => [
         entry.inspection,
         showSpread(entry.seconds),
         showSpread(entry.delayP99, 0),
         showSpread(entry.delayMax, 0),
+        showSpread(entry.utilization, 0),
       ]),
     ),
   );

@@ -19,7 +19,10 @@ export interface InspectPoolOptions {
    * `serveInspections`, such as a loader of the TypeScript source in tests.
    */
   script: string | URL;
-  /** Number of worker threads; `os.availableParallelism()` when absent, and at least 1. */
+  /**
+   * Number of worker threads; when absent, `os.availableParallelism()` minus one, which leaves a
+   * core to the calling thread, and at least 1.
+   */
   size?: number;
   /** Node options of the workers; those of this thread when absent. */
   execArgv?: string[];
@@ -69,7 +72,7 @@ interface PoolWorker {
  * that names the file, and the next job starts a new worker.
  */
 export function createInspectPool(options: InspectPoolOptions): InspectPool {
-  const size = Math.max(1, Math.floor(options.size ?? availableParallelism()));
+  const size = Math.max(1, Math.floor(options.size ?? availableParallelism() - 1));
   const workers = new Set<PoolWorker>();
   const waiting: Job[] = [];
   let nextId = 1;
