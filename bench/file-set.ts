@@ -72,3 +72,19 @@ async function writeFileSet(dir: string, options: FileSetOptions): Promise<FileS
   const totalBytes = sizes.reduce((sum, size) => sum + size, 0);
   return { source, files, totalBytes, largeOnly, largeFileBytes };
 }
+
+/**
+ * Writes `seconds` of a 220 Hz sine mixed with noise, stereo at 44.1 kHz, with ffmpeg. `codec`
+ * contains the output options, such as `['-b:a', '192k']` for an MP3 path.
+ */
+export async function writeTone(path: string, seconds: number, codec: string[]): Promise<void> {
+  await runCommand(
+    'ffmpeg',
+    [
+      ...['-loglevel', 'error', '-f', 'lavfi', '-i', `sine=frequency=220:duration=${seconds}`],
+      ...['-f', 'lavfi', '-i', `anoisesrc=duration=${seconds}:amplitude=0.1`],
+      ...['-filter_complex', 'amix=inputs=2', '-ac', '2', '-ar', '44100', ...codec, path],
+    ],
+    { env: process.env },
+  );
+}

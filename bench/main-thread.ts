@@ -1,27 +1,33 @@
-// How long the upload engine's thread stays blocked while it uploads, with inspections in
-// worker threads (as the app runs them) and on the engine's own thread.
+// How long inspections and uploads keep the calling thread busy, with inspections in worker
+// threads (as the app runs them) and on the calling thread. In the Electron app that thread is
+// the main process, where a delay holds up every IPC call of the window.
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 
 import { silentLogger } from '../electron/main/log';
 import { createS3Client } from '../electron/main/storage/s3-client';
 import { inspectFile } from '../electron/main/upload/inspect/inspect-file';
 import { createInspectPool } from '../electron/main/upload/inspect/inspect-pool';
+import type { InspectPool } from '../electron/main/upload/inspect/inspect-pool';
 import type { InspectFile } from '../electron/main/upload/inspection';
 import { createUploadEngine } from '../electron/main/upload/upload-engine';
 import { INSPECT_WORKER_SOURCE } from '../tests/support/inspect-workers';
 import { CREDENTIALS, MIB, REGION, spread } from './bench-support';
 import type { Spread } from './bench-support';
+import { writeTone } from './file-set';
 import type { BenchContext } from './file-set';
 
-/** Place of the engine's inspections: a pool of N worker threads, or the engine's thread. */
-export type InspectionPlace = `${number} worker threads` | 'engine thread';
+/** Place of the inspections: a pool of N worker threads, or the calling thread. */
+export type InspectionPlace = `${number} worker threads` | 'calling thread';
 
-/** The engine's thread while it uploads the set. */
-export interface MainThreadResult {
+/** The calling thread while it runs one task, over the rounds. */
+export interface ThreadResult {
+  /** Task that ran: the inspection of one file, or the upload of the whole set. */
+  task: string;
   inspection: InspectionPlace;
   seconds: Spread;
   /** 99th percentile of the event-loop delay, sampled every 10 ms, per round. */
@@ -33,15 +39,38 @@ export interface MainThreadResult {
 }
 
 /**
- * Runs the upload engine in this process on the file set, `rounds` times per placement, and
- * records the event-loop delay of this thread. In the Electron app this thread is the main
- * process, where a delay holds up every IPC call of the window. Inspections run either in an
- * inspection pool (the app's setting) or as plain inspectFile calls on this thread.
+ * Inspects the set's large WAV file and a 10-minute MP3 (192 kbit/s), `rounds` times each, in
+ * the app's inspection pool and on this thread, and records this thread's event-loop delay.
+ * A compressed file shows the difference most: its decoder works through each 1 MiB chunk
+ * without returning to the event loop.
+ */
+export async function benchmarkInspectionDelay(
+  context: BenchContext,
+  rounds = 3,
+): Promise<ThreadResult[]> {
+  const mp3 = join(context.dir, 'ten-minutes.mp3');
+  await writeTone(mp3, 10 * 60, ['-b:a', '192k']);
+  const wav = context.set.files.find((file) => file.endsWith('Long Mix.wav')) ?? '';
+  const files: [string, string][] = [
+    ['inspect 200 MiB WAV', wav],
+    ['inspect 10 min MP3', mp3],
+  ];
+  const options = { partSizeBytes: 8 * MIB };
+
+  return withPlaces(context, [appPoolSize()], files, rounds, (inspect, file) =>
+    inspect(file, options),
+  );
+}
+
+/**
+ * Runs the upload engine in this process on the whole file set, `rounds` times per place of
+ * the inspections, and records this thread's event-loop delay. Besides the app's pool, a pool
+ * with one worker per core runs too.
  */
 export async function benchmarkMainThread(
   context: BenchContext,
   rounds = 3,
-): Promise<MainThreadResult[]> {
+): Promise<ThreadResult[]> {
   const s3 = createS3Client({
     bucket: 'unused',
     region: REGION,
@@ -49,67 +78,113 @@ export async function benchmarkMainThread(
     forcePathStyle: true,
     credentials: CREDENTIALS,
   });
-  // The app's pool leaves one core to the engine's thread; one worker per core runs beside it.
-  const sizes = [...new Set([Math.max(1, availableParallelism() - 1), availableParallelism()])];
-  const pools = sizes.map((size) => createInspectPool({ script: INSPECT_WORKER_SOURCE, size }));
+  const sizes = [...new Set([appPoolSize(), availableParallelism()])];
+  try {
+    return await withPlaces(context, sizes, [['upload the set', '']], rounds, async (inspect) => {
+      const bucket = context.newBucket('engine');
+      await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+      await uploadWithEngine(context, s3, bucket, inspect);
+    });
+  } finally {
+    s3.destroy();
+  }
+}
+
+/** Number of workers of the app's pool: one per core but one, and at least one. */
+function appPoolSize(): number {
+  return Math.max(1, availableParallelism() - 1);
+}
+
+/**
+ * Runs every task `rounds` times with each place of the inspections, the places taking turns,
+ * after a warm-up that starts the workers and loads the inspection code in every thread.
+ */
+async function withPlaces(
+  context: BenchContext,
+  poolSizes: readonly number[],
+  tasks: readonly [string, string][],
+  rounds: number,
+  run: (inspect: InspectFile, file: string) => Promise<unknown>,
+): Promise<ThreadResult[]> {
+  const pools: InspectPool[] = poolSizes.map((size) =>
+    createInspectPool({ script: INSPECT_WORKER_SOURCE, size }),
+  );
   const places: [InspectionPlace, InspectFile][] = [
     ...pools.map((pool, index): [InspectionPlace, InspectFile] => [
-      `${sizes[index] ?? 0} worker threads`,
+      `${poolSizes[index] ?? 0} worker threads`,
       pool.inspect,
     ]),
-    ['engine thread', inspectFile],
+    ['calling thread', inspectFile],
   ];
-  const samples = new Map<InspectionPlace, Record<'wall' | 'p99' | 'max' | 'busy', number[]>>(
-    places.map(([place]) => [place, { wall: [], p99: [], max: [], busy: [] }]),
-  );
+  const samples = new Map<string, Record<'wall' | 'p99' | 'max' | 'busy', number[]>>();
 
   try {
-    // Starts the workers and loads the inspection code in every thread before the clock runs.
-    const warmUp = { partSizeBytes: 8 * MIB };
+    const warmUp = context.set.files.slice(0, Math.max(...poolSizes));
     for (const [, inspect] of places) {
-      await Promise.all(context.set.files.slice(0, 2).map((file) => inspect(file, warmUp)));
+      await Promise.all(warmUp.map((file) => inspect(file, { partSizeBytes: 8 * MIB })));
     }
-
     for (let round = 1; round <= rounds; round += 1) {
-      for (const [place, inspect] of places) {
-        const bucket = context.newBucket('engine');
-        await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-        const histogram = monitorEventLoopDelay({ resolution: 10 });
-        histogram.enable();
-        const before = performance.eventLoopUtilization();
-        const seconds = await uploadWithEngine(context, s3, bucket, inspect);
-        const utilization = performance.eventLoopUtilization(before).utilization;
-        histogram.disable();
-        const entry = samples.get(place);
-        entry?.wall.push(seconds);
-        entry?.p99.push(histogram.percentile(99) / 1e6);
-        entry?.max.push(histogram.max / 1e6);
-        entry?.busy.push(utilization * 100);
+      for (const [task, file] of tasks) {
+        for (const [place, inspect] of places) {
+          const key = `${task}\n${place}`;
+          const entry = samples.get(key) ?? { wall: [], p99: [], max: [], busy: [] };
+          samples.set(key, entry);
+          const measured = await measureThread(() => run(inspect, file));
+          entry.wall.push(measured.seconds);
+          entry.p99.push(measured.delayP99);
+          entry.max.push(measured.delayMax);
+          entry.busy.push(measured.utilization);
+        }
       }
     }
   } finally {
     await Promise.all(pools.map((pool) => pool.close()));
-    s3.destroy();
   }
 
-  return places.map(([place]) => {
-    const entry = samples.get(place) ?? { wall: [], p99: [], max: [], busy: [] };
-    return {
-      inspection: place,
-      seconds: spread(entry.wall, 's'),
-      delayP99: spread(entry.p99, 'ms'),
-      delayMax: spread(entry.max, 'ms'),
-      utilization: spread(entry.busy, '%'),
-    };
-  });
+  return tasks.flatMap(([task]) =>
+    places.map(([place]): ThreadResult => {
+      const entry = samples.get(`${task}\n${place}`) ?? { wall: [], p99: [], max: [], busy: [] };
+      return {
+        task,
+        inspection: place,
+        seconds: spread(entry.wall, 's'),
+        delayP99: spread(entry.p99, 'ms'),
+        delayMax: spread(entry.max, 'ms'),
+        utilization: spread(entry.busy, '%'),
+      };
+    }),
+  );
+}
+
+/** Runs `task` and returns its wall time and this thread's event-loop delay and utilization. */
+async function measureThread(task: () => Promise<unknown>): Promise<{
+  seconds: number;
+  delayP99: number;
+  delayMax: number;
+  utilization: number;
+}> {
+  const histogram = monitorEventLoopDelay({ resolution: 10 });
+  histogram.enable();
+  const before = performance.eventLoopUtilization();
+  const startedAt = performance.now();
+  await task();
+  const seconds = (performance.now() - startedAt) / 1000;
+  const utilization = performance.eventLoopUtilization(before).utilization;
+  histogram.disable();
+  return {
+    seconds,
+    delayP99: histogram.percentile(99) / 1e6,
+    delayMax: histogram.max / 1e6,
+    utilization: utilization * 100,
+  };
 }
 
 async function uploadWithEngine(
   context: BenchContext,
-  s3: ReturnType<typeof createS3Client>,
+  s3: S3Client,
   bucket: string,
   inspect: InspectFile,
-): Promise<number> {
+): Promise<void> {
   const engine = createUploadEngine({
     s3,
     bucket,
@@ -120,7 +195,6 @@ async function uploadWithEngine(
     onProgress: () => undefined,
     onUploaded: () => undefined,
   });
-  const startedAt = performance.now();
   try {
     const { source, files } = context.set;
     const { batchId } = await engine.add([{ path: source }], { origin: 'cli', root: source });
@@ -128,7 +202,6 @@ async function uploadWithEngine(
     if (report.summary.uploaded !== files.length) {
       throw new Error(`the engine uploaded ${report.summary.uploaded} of ${files.length} files`);
     }
-    return (performance.now() - startedAt) / 1000;
   } finally {
     await engine.close();
   }

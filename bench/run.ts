@@ -11,7 +11,7 @@ import type { Quantity } from './bench-support';
 import type { BenchResults, Machine } from './summary';
 import { benchmarkEmbeddedS3 } from './embedded-s3-throughput';
 import { withBenchContext } from './file-set';
-import { benchmarkMainThread } from './main-thread';
+import { benchmarkInspectionDelay, benchmarkMainThread } from './main-thread';
 import { printSummary } from './summary';
 import { benchmarkSigning } from './signing';
 import { benchmarkResume, benchmarkRerun } from './upload-scenarios';
@@ -54,7 +54,8 @@ async function main(): Promise<void> {
     firstUpload: await benchmarkUploads(context, rounds),
     rerunUnchanged: await benchmarkRerun(context, rounds),
     resumeAfterKill: await benchmarkResume(context, rounds),
-    mainThread: await benchmarkMainThread(context, rounds),
+    inspectionDelay: await benchmarkInspectionDelay(context, rounds),
+    uploadDelay: await benchmarkMainThread(context, rounds),
   }));
 
   const results: BenchResults = {

@@ -1,7 +1,7 @@
 // Types of the benchmark results and the plain-text tables that bench/run.ts prints.
 import type { Quantity, Spread } from './bench-support';
 import type { EmbeddedS3BenchResult } from './embedded-s3-throughput';
-import type { MainThreadResult } from './main-thread';
+import type { ThreadResult } from './main-thread';
 import type { ResumeResult, RerunResult } from './upload-scenarios';
 import type { PeaksBenchResult, UploadBenchResult } from './uploads';
 
@@ -28,7 +28,10 @@ export interface BenchResults {
   firstUpload: UploadBenchResult;
   rerunUnchanged: RerunResult[];
   resumeAfterKill: ResumeResult[];
-  mainThread: MainThreadResult[];
+  /** The calling thread while one file is inspected. */
+  inspectionDelay: ThreadResult[];
+  /** The calling thread while the upload engine uploads the set. */
+  uploadDelay: ThreadResult[];
   peaks: PeaksBenchResult[] | null;
   embeddedS3: EmbeddedS3BenchResult;
   signing: Record<
@@ -85,9 +88,10 @@ export function printSummary(results: BenchResults): void {
   );
   console.log(
     formatTable(
-      'Upload engine in this process: event-loop delay of its thread',
-      ['inspections run on', 'wall time', 'delay p99', 'delay max', 'loop busy'],
-      results.mainThread.map((entry) => [
+      'Event-loop delay of the calling thread (the Electron main process in the app)',
+      ['task', 'inspections run on', 'wall time', 'delay p99', 'delay max', 'loop busy'],
+      [...results.inspectionDelay, ...results.uploadDelay].map((entry) => [
+        entry.task,
         entry.inspection,
         showSpread(entry.seconds),
         showSpread(entry.delayP99, 0),

@@ -1,11 +1,9 @@
 // First upload of a file set with Cratebox, the AWS CLI, rclone and sequential PutObject calls,
 // and the speed of waveform peaks. bench/run.ts runs both.
-import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { promisify } from 'node:util';
 
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 
@@ -14,6 +12,7 @@ import { createS3Client } from '../electron/main/storage/s3-client';
 import { inspectFile } from '../electron/main/upload/inspect/inspect-file';
 import { CREDENTIALS, MIB, quantity, REGION, spread } from './bench-support';
 import type { Quantity, Spread } from './bench-support';
+import { writeTone } from './file-set';
 import type { BenchContext } from './file-set';
 import { TOOLS } from './upload-tools';
 import type { ToolName } from './upload-tools';
@@ -150,9 +149,9 @@ export async function benchmarkPeaks(): Promise<PeaksBenchResult[]> {
   const dir = await mkdtemp(join(tmpdir(), 'cratebox-peaks-'));
   try {
     const mp3 = join(dir, 'hour.mp3');
-    await generateTone(mp3, 60 * 60, ['-b:a', '192k']);
+    await writeTone(mp3, 60 * 60, ['-b:a', '192k']);
     const wav = join(dir, 'ten-minutes.wav');
-    await generateTone(wav, 10 * 60, ['-c:a', 'pcm_s16le']);
+    await writeTone(wav, 10 * 60, ['-c:a', 'pcm_s16le']);
     return [
       await timeInspection(mp3, 'MP3 192 kbit/s stereo, 60 min'),
       await timeInspection(wav, 'WAV 16-bit stereo 44.1 kHz, 10 min'),
@@ -160,14 +159,6 @@ export async function benchmarkPeaks(): Promise<PeaksBenchResult[]> {
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-}
-
-async function generateTone(path: string, seconds: number, codec: string[]): Promise<void> {
-  await promisify(execFile)('ffmpeg', [
-    ...['-loglevel', 'error', '-f', 'lavfi', '-i', `sine=frequency=220:duration=${seconds}`],
-    ...['-f', 'lavfi', '-i', `anoisesrc=duration=${seconds}:amplitude=0.1`],
-    ...['-filter_complex', 'amix=inputs=2', '-ac', '2', '-ar', '44100', ...codec, path],
-  ]);
 }
 
 async function timeInspection(path: string, format: string): Promise<PeaksBenchResult> {
