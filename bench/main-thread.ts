@@ -21,8 +21,8 @@ import type { Spread } from './bench-support';
 import { writeTone } from './file-set';
 import type { BenchContext } from './file-set';
 
-/** Place of the inspections: a pool of N worker threads, or the calling thread. */
-export type InspectionPlace = `${number} worker threads` | 'calling thread';
+/** Place of the inspections: a pool of worker threads (`2 worker threads`), or the calling thread. */
+export type InspectionPlace = `${number} worker thread${'' | 's'}` | 'calling thread';
 
 /** The calling thread while it runs one task, over the rounds. */
 export interface ThreadResult {
@@ -110,10 +110,10 @@ async function withPlaces(
     createInspectPool({ script: INSPECT_WORKER_SOURCE, size }),
   );
   const places: [InspectionPlace, InspectFile][] = [
-    ...pools.map((pool, index): [InspectionPlace, InspectFile] => [
-      `${poolSizes[index] ?? 0} worker threads`,
-      pool.inspect,
-    ]),
+    ...pools.map((pool, index): [InspectionPlace, InspectFile] => {
+      const size = poolSizes[index] ?? 0;
+      return [size === 1 ? '1 worker thread' : `${size} worker threads`, pool.inspect];
+    }),
     ['calling thread', inspectFile],
   ];
   const samples = new Map<string, Record<'wall' | 'p99' | 'max' | 'busy', number[]>>();
