@@ -11,11 +11,12 @@ export default defineConfig({
       outDir: 'out/main',
       rolldownOptions: {
         // Three programs share the main-process services: the Electron app, the web-mode host
-        // and the command line.
+        // and the command line. Each starts worker threads from inspect-worker.js beside it.
         input: {
           index: resolve(root, 'electron/main/index.ts'),
           web: resolve(root, 'electron/main/web.ts'),
           cli: resolve(root, 'electron/main/cli.ts'),
+          'inspect-worker': resolve(root, 'electron/main/upload/inspect/inspect-worker.ts'),
         },
       },
     },

@@ -20,7 +20,8 @@ import { openEmbeddedStore } from './storage/embedded-store';
 import type { EmbeddedStore } from './storage/embedded-store';
 import { createS3Client } from './storage/s3-client';
 import type { StorageTarget } from './storage/s3-client';
-import { inspectFile } from './upload/inspect/inspect-file';
+import { createInspectPool } from './upload/inspect/inspect-pool';
+import type { InspectPool } from './upload/inspect/inspect-pool';
 import { readLatestReport } from './upload/report';
 import { createUploadEngine } from './upload/upload-engine';
 import type { UploadEngine } from './upload/engine-types';
@@ -38,6 +39,11 @@ export interface AppServicesOptions {
   /** Secret encryption at rest; null where the shell has no secure store. */
   secrets: { encrypt: EncryptSecret; decrypt: DecryptSecret };
   logger: Logger;
+  /**
+   * Worker script that inspects files before upload: `inspect-worker.js` next to the built entry
+   * (`join(import.meta.dirname, 'inspect-worker.js')`), or a loader of the source in tests.
+   */
+  inspectWorker: string | URL;
   /** Opens a native file dialog; absent where the shell has none. */
   openFileDialog?: (folders: boolean) => Promise<string[] | null>;
 }
@@ -69,7 +75,15 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   const { logger } = options;
   const bus = new EventBus();
   let config = loadConfig(options);
-  let session = await openSession(config, options, bus);
+  // One pool serves every storage session: inspecting a file does not depend on the bucket.
+  const inspector = createInspectPool({ script: options.inspectWorker });
+  let session: Session;
+  try {
+    session = await openSession(config, options, bus, inspector);
+  } catch (error) {
+    await inspector.close();
+    throw error;
+  }
 
   const reopenIfStorageChanged = async (next: AppConfig): Promise<void> => {
     const storageChanged = JSON.stringify(next.storage) !== JSON.stringify(config.storage);
@@ -78,7 +92,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     if (storageChanged) {
       logger.info({ mode: next.storage.mode }, 'storage settings changed; reopening the library');
       await closeSession(session);
-      session = await openSession(next, options, bus);
+      session = await openSession(next, options, bus, inspector);
       bus.emit('library.changed', { keys: [] });
     }
   };
@@ -145,7 +159,10 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     handlers,
     bus,
     engine: () => session.engine,
-    close: () => closeSession(session),
+    async close(): Promise<void> {
+      await closeSession(session);
+      await inspector.close();
+    },
   };
 }
 
@@ -164,6 +181,7 @@ async function openSession(
   config: AppConfig,
   options: AppServicesOptions,
   bus: EventBus,
+  inspector: InspectPool,
 ): Promise<Session> {
   const { logger, dataDir } = options;
   const store =
@@ -196,7 +214,7 @@ async function openSession(
       bucket: target.bucket,
       stateDir: join(sessionDir, options.shell === 'cli' ? CLI_STATE : 'uploads'),
       options: () => session.config.uploads,
-      inspect: inspectFile,
+      inspect: inspector.inspect,
       logger,
       onProgress: (progress) => bus.emit('uploads.progress', progress),
       onUploaded: (key) => bus.emit('library.changed', { keys: [key] }),

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+
 import { createAppServices } from './app-services';
 import { MIGRATE_USAGE, runMigrate } from './cli/migrate-command';
 import { resolveDataDir } from './data-dir';
@@ -54,6 +56,8 @@ async function main(): Promise<number> {
     secrets: { encrypt: null, decrypt: null },
     // The progress display owns the terminal; only warnings and errors go to the log.
     logger: createLogger({ level: process.env.CRATEBOX_LOG_LEVEL ?? 'warn' }),
+    // electron-vite builds the inspection worker next to this entry, in out/main.
+    inspectWorker: join(import.meta.dirname, 'inspect-worker.js'),
   });
 
   let stopping = false;

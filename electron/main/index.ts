@@ -77,6 +77,8 @@ async function start(): Promise<void> {
         : null,
     },
     logger,
+    // electron-vite builds the inspection worker next to this entry, in out/main.
+    inspectWorker: join(import.meta.dirname, 'inspect-worker.js'),
     async openFileDialog(folders) {
       const result = await dialog.showOpenDialog({
         title: folders ? 'Upload folders' : 'Upload files',

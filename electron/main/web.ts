@@ -43,6 +43,8 @@ async function main(): Promise<void> {
     settings: createSettingsStore(openConfSettingsFile(dataDir)),
     secrets: { encrypt: null, decrypt: null },
     logger,
+    // electron-vite builds the inspection worker next to this entry, in out/main.
+    inspectWorker: join(import.meta.dirname, 'inspect-worker.js'),
   });
 
   const stagingDir = join(dataDir, 'staging');

@@ -5,7 +5,7 @@
  */
 import { silentLogger } from '../../electron/main/log';
 import { createUploadEngine } from '../../electron/main/upload/upload-engine';
-import { inspectFile } from '../../electron/main/upload/inspect/inspect-file';
+import { sourceInspectPool } from './inspect-workers';
 import { testClient } from './s3-servers';
 
 interface ChildSettings {
@@ -18,6 +18,7 @@ interface ChildSettings {
 }
 
 const settings = JSON.parse(process.argv[2] ?? '{}') as ChildSettings;
+const inspector = sourceInspectPool();
 const engine = createUploadEngine({
   s3: testClient(settings.endpoint),
   bucket: settings.bucket,
@@ -27,7 +28,7 @@ const engine = createUploadEngine({
     parallelParts: settings.parallelParts,
     partSizeBytes: settings.partSizeBytes,
   }),
-  inspect: inspectFile,
+  inspect: inspector.inspect,
   logger: silentLogger(),
   onProgress: (progress) => {
     process.stdout.write(`${JSON.stringify({ bytesSent: progress.totals.bytesSent })}\n`);
@@ -40,3 +41,4 @@ process.stdout.write(`${JSON.stringify({ batchId })}\n`);
 await engine.whenBatchDone(batchId);
 process.stdout.write(`${JSON.stringify({ done: true })}\n`);
 await engine.close();
+await inspector.close();

@@ -22,7 +22,7 @@ import type { UploadProgress } from '../../shared/uploads';
 import { sha256Of } from './audio-files';
 import { startFaultProxy } from './fault-proxy';
 import type { FaultProxy } from './fault-proxy';
-import { inspectFile } from '../../electron/main/upload/inspect/inspect-file';
+import { sourceInspectPool } from './inspect-workers';
 import { createBucket, startEmbeddedServer, startMotoServer, testClient } from './s3-servers';
 import type { LocalS3Server, ServerKind } from './s3-servers';
 
@@ -85,6 +85,7 @@ export async function startUploadHarness(kind: ServerKind = 'embedded'): Promise
   const clients: S3Client[] = [direct];
   const progress: UploadProgress[] = [];
   const uploadedKeys: string[] = [];
+  const inspector = sourceInspectPool();
 
   return {
     dir,
@@ -106,7 +107,7 @@ export async function startUploadHarness(kind: ServerKind = 'embedded'): Promise
           partSizeBytes: 5 * MIB,
           ...options.tuning,
         }),
-        inspect: inspectFile,
+        inspect: inspector.inspect,
         logger: options.logger ?? silentLogger(),
         onProgress: (event) => progress.push(event),
         onUploaded: (key) => uploadedKeys.push(key),
@@ -167,6 +168,7 @@ export async function startUploadHarness(kind: ServerKind = 'embedded'): Promise
     },
     async close(): Promise<void> {
       await Promise.all(engines.map((engine) => engine.close()));
+      await inspector.close();
       clients.forEach((client) => client.destroy());
       await proxy.close();
       await server.close();

@@ -13,6 +13,7 @@ import {
 import { restrictToStaging } from '../../electron/main/web-host/web-handlers';
 import type { StorageTarget } from '../../electron/main/storage/s3-client';
 import { startWebHost } from '../../electron/main/web-host/web-host';
+import { INSPECT_WORKER_SOURCE } from './inspect-workers';
 import type { WebHost } from '../../electron/main/web-host/web-host';
 
 /** Built renderer served by the web host; `npm test` builds it before the suites run. */
@@ -48,6 +49,7 @@ export async function startWebApp(env: Record<string, string | undefined> = {}):
     settings: createSettingsStore(openConfSettingsFile(dataDir)),
     secrets: { encrypt: null, decrypt: null },
     logger,
+    inspectWorker: INSPECT_WORKER_SOURCE,
   });
   const stagingDir = join(dataDir, 'staging');
   const host = await startWebHost({

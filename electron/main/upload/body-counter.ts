@@ -79,7 +79,8 @@ function countingStream(data: Uint8Array, onBytes: (bytes: number) => void): Rea
   });
 }
 
-function isHttpRequest(request: unknown): request is HttpRequest {
+/** Checks whether a middleware's request is an HTTP request, whose headers can be changed. */
+export function isHttpRequest(request: unknown): request is HttpRequest {
   return (
     typeof request === 'object' && request !== null && 'headers' in request && 'method' in request
   );

@@ -28,6 +28,7 @@ export interface UploadEngineDeps {
   /** Folder for the persisted queue, the multipart state and `reports/`. */
   stateDir: string;
   options: () => UploadTuning;
+  /** Inspects a file; the app passes an inspection pool's `inspect`, which runs in workers. */
   inspect: InspectFile;
   logger: Logger;
   /** Receives changes to the queue, at most five times per second. */

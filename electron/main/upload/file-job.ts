@@ -43,7 +43,10 @@ export interface FileJobInput {
   tuning: UploadTuning;
   /** Aborted when the job is paused, cancelled or the engine closes. */
   inspectSignal: AbortSignal;
-  hooks: Omit<UploadSessionHooks, 'record' | 'serverParts' | 'localPartSha256' | 'saveRecord'>;
+  hooks: Omit<
+    UploadSessionHooks,
+    'record' | 'serverParts' | 'localPartSha256' | 'saveRecord' | 'logger'
+  >;
   onPhase(phase: 'preparing' | 'uploading' | 'verifying'): void;
 }
 

@@ -12,8 +12,10 @@ import type {
   S3Client,
   UploadPartCommandOutput,
 } from '@aws-sdk/client-s3';
+import type { Logger } from '../log';
 import { COUNTING_MIDDLEWARE, countBodyBytes } from './body-counter';
 import type { BodyWatcher } from './body-counter';
+import { isChecksumMismatch, partWithKnownSha256, putWithKnownSha256 } from './known-checksums';
 import type { UploadRecord } from './state-store';
 
 /** A part the server already has for the persisted multipart upload. */
@@ -41,6 +43,7 @@ export interface UploadSessionHooks {
   onWireBytes(delta: number): void;
   /** Called once per part (or single PUT) the server has; `reused` when it was not sent again. */
   onPartStored(sizeBytes: number, reused: boolean): void;
+  logger: Logger;
 }
 
 /** S3 client of one upload, and a way to wait for its requests. */
@@ -123,7 +126,9 @@ export function createUploadSession(s3: S3Client, hooks: UploadSessionHooks): Up
       throw new UploadPausedError();
     }
 
-    const output = await sendPart(command);
+    const expectedBytes = partBytes(partNumber);
+    const known = localSha256 !== null && sizeBytes === expectedBytes ? localSha256 : null;
+    const output = await sendWithKnownSha256(command, known, partWithKnownSha256, sendPart);
     if (output.ETag === undefined) {
       throw new Error(`UploadPart ${partNumber} of ${hooks.record.key} returned no ETag`);
     }
@@ -191,6 +196,42 @@ export function createUploadSession(s3: S3Client, hooks: UploadSessionHooks): Up
     );
   }
 
+  /**
+   * Sends a part or PUT with the SHA-256 the inspection computed for its bytes, or as it is when
+   * there is none. When the server rejects the digest, the bytes read for the upload differ from
+   * the inspected ones (the file changed, or the body was damaged on the way). The original
+   * command is then sent, so the SDK hashes the bytes read, and the final verification compares
+   * the stored object with the inspection.
+   */
+  async function sendWithKnownSha256<C, O>(
+    command: C,
+    sha256: string | null,
+    withSha256: (command: C, sha256: string) => C,
+    send: (command: C) => Promise<O>,
+  ): Promise<O> {
+    if (sha256 === null) {
+      return send(command);
+    }
+    try {
+      return await send(withSha256(command, sha256));
+    } catch (error) {
+      if (!isChecksumMismatch(error) || hooks.signal.aborted) {
+        throw error;
+      }
+      hooks.logger.warn(
+        { key: hooks.record.key, err: error },
+        'the server rejected the inspected SHA-256 of a part; sending it again with its own',
+      );
+      return send(command);
+    }
+  }
+
+  /** Returns the size in bytes that part `partNumber` of the file has. */
+  function partBytes(partNumber: number): number {
+    const { partSizeBytes, file } = hooks.record;
+    return Math.min(partSizeBytes, file.sizeBytes - (partNumber - 1) * partSizeBytes);
+  }
+
   function throwIfStopped(): void {
     if (hooks.signal.aborted) {
       throw abortError();
@@ -206,7 +247,10 @@ export function createUploadSession(s3: S3Client, hooks: UploadSessionHooks): Up
       return uploadPart(command);
     }
     if (command instanceof PutObjectCommand) {
-      const output = await sendPut(command);
+      const body = command.input.Body;
+      const whole = body instanceof Uint8Array && body.byteLength === hooks.record.file.sizeBytes;
+      const known = whole && hooks.localPartSha256.length === 1 ? hooks.localPartSha256[0] : null;
+      const output = await sendWithKnownSha256(command, known ?? null, putWithKnownSha256, sendPut);
       hooks.onPartStored(hooks.record.file.sizeBytes, false);
       return output;
     }

@@ -32,7 +32,7 @@ export interface UploadObjectInput {
   contentType: string;
   metadata: Record<string, string>;
   parallelParts: number;
-  hooks: Omit<UploadSessionHooks, 'record' | 'serverParts' | 'localPartSha256'>;
+  hooks: Omit<UploadSessionHooks, 'record' | 'serverParts' | 'localPartSha256' | 'logger'>;
   onVerifying(): void;
   logger: Logger;
 }
@@ -61,6 +61,7 @@ export async function uploadObject(input: UploadObjectInput): Promise<UploadObje
     record,
     serverParts,
     localPartSha256: input.partSha256,
+    logger,
   });
 
   const body = createReadStream(input.path, { highWaterMark: 1024 * 1024 });

@@ -1,4 +1,4 @@
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 
 /** Consumer of a file's bytes, fed each chunk in order with its file offset. */
 export interface ChunkConsumer {
@@ -11,6 +11,8 @@ const CHUNK_BYTES = 1024 * 1024;
 /**
  * Reads the file once from start to end and hands every chunk to each consumer before reading
  * the next, so a slow decoder slows the read instead of letting chunks pile up in memory.
+ * Consumers must not keep a chunk after their `write` settles: two buffers are reused in turn,
+ * the next chunk being read into one while the consumers work on the other.
  * Rejects with the signal's reason when aborted, and with an error when the file does not have
  * `expectedSize` bytes, because it changed while being read.
  */
@@ -20,18 +22,32 @@ export async function readFileOnce(
   consumers: readonly ChunkConsumer[],
   signal?: AbortSignal,
 ): Promise<void> {
-  const stream = createReadStream(path, { highWaterMark: CHUNK_BYTES });
+  const handle = await open(path, 'r');
+  let filling = Buffer.allocUnsafe(CHUNK_BYTES);
+  let spare = Buffer.allocUnsafe(CHUNK_BYTES);
   let offset = 0;
+  let next: Promise<{ bytesRead: number }> | null = null;
   try {
-    for await (const chunk of stream as AsyncIterable<Buffer>) {
+    next = handle.read(filling, 0, CHUNK_BYTES, offset);
+    for (;;) {
+      const { bytesRead }: { bytesRead: number } = await next;
+      next = null;
       signal?.throwIfAborted();
+      if (bytesRead === 0) {
+        break;
+      }
+      const chunk = filling.subarray(0, bytesRead);
+      [filling, spare] = [spare, filling];
+      next = handle.read(filling, 0, CHUNK_BYTES, offset + bytesRead);
       for (const consumer of consumers) {
         await consumer.write(chunk, offset);
       }
-      offset += chunk.length;
+      offset += bytesRead;
     }
   } finally {
-    stream.destroy();
+    // A read still in flight must finish before the handle closes.
+    await next?.catch(() => undefined);
+    await handle.close();
   }
   signal?.throwIfAborted();
 

@@ -1,5 +1,5 @@
 import type { Peaks } from '../types.js';
-import { PeakBuilder, samplesPerPeakFor } from './peak-builder.js';
+import { PeakBuilder, samplesPerPeakFor, type FrameScan } from './peak-builder.js';
 
 /** Settings for taking peaks from decoded audio. */
 export interface PeakPlan {
@@ -55,8 +55,23 @@ export class DecodedAudioSink {
     if (frameCount === 0 || channelData.length === 0) {
       return;
     }
+    this.builderFor(channelData.length, sampleRate).add(channelData, frameCount);
+  }
+
+  /**
+   * Adds `frameCount` frames of `channels` channels at `sampleRate` that `scan` reads in place,
+   * as {@link PeakBuilder.addScanned} describes.
+   */
+  pushScanned(channels: number, frameCount: number, sampleRate: number, scan: FrameScan): void {
+    if (frameCount === 0 || channels === 0) {
+      return;
+    }
+    this.builderFor(channels, sampleRate).addScanned(frameCount, scan);
+  }
+
+  private builderFor(channels: number, sampleRate: number): PeakBuilder {
     if (!this.builder) {
-      const channels = Math.max(1, Math.min(this.plan.channels, channelData.length, 2));
+      const peakChannels = Math.max(1, Math.min(this.plan.channels, channels, 2));
       const expectedFrames =
         this.plan.expectedSeconds === null ? null : this.plan.expectedSeconds * sampleRate;
       const samplesPerPeak = samplesPerPeakFor(
@@ -65,11 +80,11 @@ export class DecodedAudioSink {
         this.plan.maxPeaks,
         expectedFrames,
       );
-      this.builder = new PeakBuilder(sampleRate, channels, samplesPerPeak, this.plan.maxPeaks);
+      this.builder = new PeakBuilder(sampleRate, peakChannels, samplesPerPeak, this.plan.maxPeaks);
     }
     // NOTE: a stream whose sample rate changes midway (rare, chained files) is measured at the
     // first rate, which skews its decoded duration.
-    this.builder.add(channelData, frameCount);
+    return this.builder;
   }
 
   /** Counts decoder errors, keeping the first message. */
