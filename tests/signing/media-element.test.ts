@@ -95,20 +95,26 @@ describe.skipIf(!HAS_CHROMIUM)('Chromium media element', () => {
     it(`streams ${policy} policy URLs with Range requests`, async () => {
       const { signer } = createHarness(stack, { cloudfront: { policy } });
 
+      const signedTargets: string[] = [];
       for (const key of KEYS) {
         const playable = await signer.urlFor(key);
+        const target = playable.url.slice(stack.edge.origin.length);
+        signedTargets.push(target);
         const firstRequest = stack.edge.requests.length;
         const duration = await loadAndSeek(playable.url);
         expect(Math.abs(duration - DURATION_SECONDS), key).toBeLessThan(0.5);
 
+        // The previous page's last requests may still be logged after it closed, so requests
+        // are matched by target: every one must be a URL that was signed, byte for byte.
         const requests = stack.edge.requests.slice(firstRequest);
-        expect(requests.length, key).toBeGreaterThan(0);
         for (const request of requests) {
-          expect(request.rawUrl, key).toBe(playable.url.slice(stack.edge.origin.length));
+          expect(signedTargets, key).toContain(request.rawUrl);
           expect(request.decision, key).toBe('allowed');
         }
+        const own = requests.filter((request) => request.rawUrl === target);
+        expect(own.length, key).toBeGreaterThan(0);
         expect(
-          requests.some((request) => request.range !== null && request.status === 206),
+          own.some((request) => request.range !== null && request.status === 206),
           key,
         ).toBe(true);
       }

@@ -80,8 +80,10 @@ describe.each<ServerKind>(['embedded', 'moto'])('on the %s server', (kind) => {
     const stateDir = join(harness.dir, 'state-crash');
 
     const batchId = await uploadUntilKilled(harness, path, stateDir, FILE_BYTES / 2);
+    // The child counts bytes as it writes them; some may still sit in socket buffers, at most the
+    // parts in flight, when the proxy is read.
     const sentBeforeKill = harness.proxy.bytesFromClients();
-    expect(sentBeforeKill).toBeGreaterThanOrEqual(FILE_BYTES / 2);
+    expect(sentBeforeKill).toBeGreaterThanOrEqual(FILE_BYTES / 2 - PART_BYTES * PARALLEL_PARTS);
     expect(await harness.trackKeys()).toEqual([]);
     expect(await harness.pendingUploads()).toHaveLength(1);
 
