@@ -31,7 +31,11 @@ describe('trackKeyProblem', () => {
 describe('trackKeyForPath', () => {
   it('keeps folders and normalizes to NFC', () => {
     const nfd = 'Mi Koraso\u0301n.flac';
-    expect(trackKeyForPath(`Artist\\Album/${nfd}`)).toBe('tracks/Artist/Album/Mi Korasón.flac');
+    expect(trackKeyForPath(`Artist/Album/${nfd}`)).toBe('tracks/Artist/Album/Mi Korasón.flac');
+  });
+
+  it('keeps a backslash inside a name', () => {
+    expect(trackKeyForPath('Artist B/back\\slash.wav')).toBe('tracks/Artist B/back\\slash.wav');
   });
 
   it('rejects parent segments', () => {

@@ -29,13 +29,14 @@ export function trackKeyProblem(key: string): KeyProblem {
 }
 
 /**
- * Builds the track key for a file at `relativePath` (either separator) under the upload root:
+ * Builds the track key for a file at `relativePath` ('/'-separated) under the upload root:
  * segments are normalized to NFC so the same name typed on macOS and Linux maps to one key.
+ * A backslash is part of a name, as on Linux and macOS; callers convert Windows separators.
  * Throws an Error whose message says what to rename when the path cannot become a key.
  */
 export function trackKeyForPath(relativePath: string): string {
   const segments = relativePath
-    .split(/[\\/]+/)
+    .split(/\/+/)
     .filter((segment) => segment !== '')
     .map((segment) => segment.normalize('NFC'));
 

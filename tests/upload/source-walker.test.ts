@@ -44,7 +44,7 @@ describe('key mapping', () => {
 
   test('dropped file keeps its relative path', async () => {
     const path = await touch('Song.mp3');
-    const [file] = await planSources([{ path, relativePath: 'Album\\Disc 1/Song.mp3' }], {
+    const [file] = await planSources([{ path, relativePath: 'Album/Disc 1/Song.mp3' }], {
       logger,
     });
     expect(file?.key).toBe('tracks/Album/Disc 1/Song.mp3');
@@ -185,7 +185,7 @@ describe('key collisions', () => {
     const files = await planSources(
       [
         { path: lower, relativePath: 'a/x.mp3' },
-        { path: upper, relativePath: 'A\\x.mp3' },
+        { path: upper, relativePath: 'A/x.mp3' },
       ],
       { logger },
     );
@@ -193,6 +193,19 @@ describe('key collisions', () => {
     expect(files.map((file) => file.skip?.reason)).toEqual(['key-collision', 'key-collision']);
     expect(files.find((file) => file.path === lower)?.skip?.message).toContain(`"${upper}"`);
     expect(files.find((file) => file.path === upper)?.skip?.message).toContain('letter case');
+  });
+
+  test('a backslash stays part of a name', async () => {
+    await touch('Music/back\\slash.wav');
+    await touch('Music/back/slash.wav');
+    const root = join(dir, 'Music');
+    const files = await planSources([{ path: root }], { root, logger });
+
+    expect(files.map((file) => file.key).sort()).toEqual([
+      'tracks/back/slash.wav',
+      'tracks/back\\slash.wav',
+    ]);
+    expect(files.map((file) => file.skip ?? null)).toEqual([null, null]);
   });
 
   test('skipped files do not collide', async () => {

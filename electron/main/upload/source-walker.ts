@@ -68,7 +68,8 @@ export async function planSources(
 
 function nameOfSource(source: UploadSource, root: string | undefined): string {
   if (source.relativePath !== undefined) {
-    return source.relativePath.split(/[\\/]+/).join('/');
+    // Relative paths from the renderer are '/'-separated, as browsers report them on every system.
+    return source.relativePath.split(/\/+/).join('/');
   }
   if (root === undefined) {
     return basename(source.path);
@@ -210,12 +211,14 @@ function markCollisions(files: PlannedFile[]): void {
 }
 
 function collisionHint(file: PlannedFile, others: PlannedFile[]): string {
-  const sameText = others.some(
-    (other) => other.name.normalize('NFC') === file.name.normalize('NFC'),
-  );
-  return sameText
-    ? ' (the names differ only in Unicode normalization, NFC and NFD)'
-    : ' (the names differ only in letter case)';
+  const nfc = file.name.normalize('NFC');
+  if (others.some((other) => other.name.normalize('NFC') === nfc)) {
+    return ' (the names differ only in Unicode normalization, NFC and NFD)';
+  }
+  if (others.some((other) => other.name.normalize('NFC').toLowerCase() === nfc.toLowerCase())) {
+    return ' (the names differ only in letter case)';
+  }
+  return '';
 }
 
 async function statOrError(path: string): Promise<Stats | string> {
