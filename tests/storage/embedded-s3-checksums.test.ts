@@ -181,6 +181,72 @@ describe('checksum mismatches', () => {
     );
   });
 
+  /** PUTs `body` signed with `payloadHash` and an `x-amz-checksum-sha256` header. */
+  async function putSignedSha256(
+    key: string,
+    payloadHash: string,
+    checksum: string,
+  ): Promise<{ status: number; code: string | undefined }> {
+    const host = new URL(fixture.server.endpoint).host;
+    const { headers } = signTestRequest(
+      {
+        method: 'PUT',
+        host,
+        path: `/${BUCKET}/${key}`,
+        headers: { 'content-length': String(body.length), 'x-amz-checksum-sha256': checksum },
+        payloadHash,
+      },
+      { ...CREDENTIALS, region: REGION, date: new Date() },
+    );
+    const response = await rawRequest(`${fixture.server.endpoint}/${BUCKET}/${key}`, {
+      method: 'PUT',
+      headers,
+      body,
+    });
+    return { status: response.status, code: xmlField(response.body, 'Code') };
+  }
+
+  const bodySha256 = createHash('sha256').update(body).digest();
+  const otherSha256 = createHash('sha256').update('other').digest();
+
+  it('accept a signed payload hash and SHA-256 header that match', async () => {
+    const stored = await putSignedSha256(
+      'signed-sha256',
+      bodySha256.toString('hex'),
+      bodySha256.toString('base64'),
+    );
+    expect(stored.status).toBe(200);
+    const head = await defaults.send(
+      new HeadObjectCommand({ Bucket: BUCKET, Key: 'signed-sha256', ChecksumMode: 'ENABLED' }),
+    );
+    expect(head.ChecksumSHA256).toBe(bodySha256.toString('base64'));
+  });
+
+  it('reject a wrong payload hash beside a right SHA-256 header', async () => {
+    const rejected = await putSignedSha256(
+      'wrong-payload-hash',
+      otherSha256.toString('hex'),
+      bodySha256.toString('base64'),
+    );
+    expect(rejected.status).toBe(400);
+    expect(rejected.code).toBe('XAmzContentSHA256Mismatch');
+  });
+
+  it('reject a wrong SHA-256 header beside a right payload hash', async () => {
+    const rejected = await putSignedSha256(
+      'wrong-sha256-header',
+      bodySha256.toString('hex'),
+      otherSha256.toString('base64'),
+    );
+    expect(rejected.status).toBe(400);
+    expect(rejected.code).toBe('BadDigest');
+    await expectS3Error(
+      defaults.send(new HeadObjectCommand({ Bucket: BUCKET, Key: 'wrong-sha256-header' })),
+      'NotFound',
+      404,
+    );
+  });
+
   it('reject a decoded length that differs from the body', async () => {
     const host = new URL(fixture.server.endpoint).host;
     const { headers } = signTestRequest(

@@ -142,7 +142,10 @@ async function receive(
   }
   const digests = new Map([...algorithms].map((algorithm) => [algorithm, createDigest(algorithm)]));
   const md5 = createHash('md5');
-  const sha256 = /^[0-9a-f]{64}$/.test(mode) ? createHash('sha256') : undefined;
+  // A signed payload hash is the hex SHA-256 of the body. When a SHA-256 checksum is computed
+  // anyway, its digest checks both, so the body is hashed with SHA-256 once.
+  const signedPayload = /^[0-9a-f]{64}$/.test(mode);
+  const sha256 = signedPayload && !digests.has('SHA256') ? createHash('sha256') : undefined;
   const counter = new DigestingCounter(options.maxBytes, [
     md5,
     ...digests.values(),
@@ -165,7 +168,12 @@ async function receive(
       'You did not provide the number of bytes specified by the Content-Length HTTP header.',
     );
   }
-  const computedSha256 = sha256?.digest('hex');
+  const checksumBytes = new Map(
+    [...digests].map(([algorithm, digest]) => [algorithm, digest.digest()]),
+  );
+  const computedSha256 = signedPayload
+    ? (sha256?.digest('hex') ?? checksumBytes.get('SHA256')?.toString('hex'))
+    : undefined;
   if (computedSha256 !== undefined && computedSha256 !== mode) {
     throw new S3Error(
       400,
@@ -191,7 +199,7 @@ async function receive(
   }
 
   const checksums = new Map(
-    [...digests].map(([algorithm, digest]) => [algorithm, digest.digest().toString('base64')]),
+    [...checksumBytes].map(([algorithm, bytes]) => [algorithm, bytes.toString('base64')]),
   );
   let declaredChecksum = plan.header;
   if (plan.trailerAlgorithm !== undefined) {
