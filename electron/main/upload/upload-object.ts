@@ -45,8 +45,8 @@ export interface UploadObjectResult {
 
 /**
  * Uploads one file with lib-storage, continuing the multipart upload in `record` when the server
- * still has it, then checks the size and the SHA-256 checksum S3 reports against the local file.
- * A mismatch deletes the object and throws {@link IntegrityError}.
+ * still has it, then checks the SHA-256 checksum S3 reports (or, when it reports none, the size)
+ * against the local file. A mismatch deletes the object and throws {@link IntegrityError}.
  */
 export async function uploadObject(input: UploadObjectInput): Promise<UploadObjectResult> {
   const { s3, bucket, record, logger } = input;
@@ -149,28 +149,41 @@ async function partsToKeep(input: UploadObjectInput): Promise<Map<number, Server
   return listed;
 }
 
+/**
+ * Checks the stored object against the local file. The server computes the SHA-256 in a
+ * PutObject or CompleteMultipartUpload response from the stored bytes, or from the SHA-256 of
+ * each stored part. A match therefore proves the object has the local bytes, with no further
+ * request. When the response has no SHA-256, a HEAD request reads the object's size and checksum.
+ */
 async function verifyObject(input: UploadObjectInput, reported: string | undefined): Promise<void> {
   const { s3, bucket, record, logger } = input;
-  const head = await headTrack(s3, bucket, record.key);
   const local = localChecksums(input.sha256, input.partSha256);
-  const checksum = reported ?? head?.checksumSha256 ?? null;
+  const expected = local.composite ?? local.full;
 
   let problem: string | null = null;
-  if (head === null) {
-    problem = 'the object is missing after the upload completed';
-  } else if (head.sizeBytes !== record.file.sizeBytes) {
-    problem = `S3 has ${head.sizeBytes} bytes, the local file has ${record.file.sizeBytes}`;
-  } else if (checksum !== null && !checksumMatches(checksum, local)) {
-    problem = `S3 reports SHA-256 ${checksum}, the local file has ${local.composite ?? local.full}`;
+  if (reported !== undefined) {
+    if (checksumMatches(reported, local)) {
+      return;
+    }
+    problem = `S3 reports SHA-256 ${reported}, the local file has ${expected}`;
+  } else {
+    const head = await headTrack(s3, bucket, record.key);
+    const checksum = head?.checksumSha256 ?? null;
+    if (head === null) {
+      problem = 'the object is missing after the upload completed';
+    } else if (head.sizeBytes !== record.file.sizeBytes) {
+      problem = `S3 has ${head.sizeBytes} bytes, the local file has ${record.file.sizeBytes}`;
+    } else if (checksum !== null && !checksumMatches(checksum, local)) {
+      problem = `S3 reports SHA-256 ${checksum}, the local file has ${expected}`;
+    } else if (checksum === null) {
+      // NOTE: without a checksum from the server only the size is compared.
+      logger.warn(
+        { key: record.key },
+        'the server reported no SHA-256 checksum; only the size was verified',
+      );
+    }
   }
 
-  if (checksum === null && problem === null) {
-    // NOTE: without a checksum from the server only the size is compared.
-    logger.warn(
-      { key: record.key },
-      'the server reported no SHA-256 checksum; only the size was verified',
-    );
-  }
   if (problem !== null) {
     await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: record.key }));
     throw new IntegrityError(
