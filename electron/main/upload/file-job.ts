@@ -15,16 +15,14 @@ import { discardUpload, errorName, headTrack } from './multipart-ops';
 import type { StoredTrack } from './multipart-ops';
 import { hasSameBytes } from './same-bytes';
 import { uploadObject } from './upload-object';
+import { FileChangedError } from './part-sender';
 
 /** S3 limits: parts of at least 5 MiB, at most 10 000 parts per upload. */
 const MIN_PART_BYTES = 5 * 1024 * 1024;
 const MAX_PARTS = 10_000;
 const MIB = 1024 * 1024;
 
-/** The local file changed while it was being read; a later attempt reads it again. */
-export class FileChangedError extends Error {
-  override readonly name = 'FileChangedError';
-}
+export { FileChangedError };
 
 /** Outcome of one run of a job. */
 export type FileJobOutcome =
