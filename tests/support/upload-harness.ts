@@ -65,6 +65,8 @@ export interface EngineOptions {
   sdkAttempts?: number;
   retry?: RetryPolicy;
   logger?: Logger;
+  /** Jobs that may inspect their files while others upload; the engine's default when absent. */
+  prepareAhead?: number;
 }
 
 const MIB = 1024 * 1024;
@@ -112,6 +114,7 @@ export async function startUploadHarness(kind: ServerKind = 'embedded'): Promise
         onProgress: (event) => progress.push(event),
         onUploaded: (key) => uploadedKeys.push(key),
         retry: options.retry ?? { maxAttempts: 4, baseDelayMs: 50, maxDelayMs: 500 },
+        prepareAhead: options.prepareAhead,
       });
       engines.push(engine);
       return engine;

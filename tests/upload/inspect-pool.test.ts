@@ -131,6 +131,25 @@ describe('inspection pool', () => {
     expect(await Promise.all(jobs)).toEqual([null, null, null]);
   });
 
+  it('starts waiting jobs of higher priority first', async () => {
+    const target = pool(1);
+    const running = new AbortController();
+    const finished: number[] = [];
+
+    const first = hungInspection(target, running.signal).catch(() => null);
+    const waiting = [1, 5, 3, 5].map((priority, index) =>
+      target
+        .inspect(join(dir, 'after-crash.wav'), { partSizeBytes: PART_SIZE, priority })
+        .then(() => finished.push(priority * 10 + index)),
+    );
+    running.abort();
+    await first;
+    await Promise.all(waiting);
+
+    // Equal priorities keep their order: the job added second runs before the one added fourth.
+    expect(finished).toEqual([51, 53, 32, 10]);
+  });
+
   it('rejects with the reason when aborted', async () => {
     const target = pool(1);
     const controller = new AbortController();

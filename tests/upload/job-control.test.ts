@@ -8,6 +8,7 @@ import { peaksKeyFor } from '../../electron/main/library/track-metadata';
 import type { UploadEngine } from '../../electron/main/upload/engine-types';
 import type { UploadJobView } from '../../shared/uploads';
 import { sha256OfFile, writeNoiseWav } from '../support/audio-files';
+import { createMemoryLogger } from '../support/memory-logger';
 import { startUploadHarness, TEST_BUCKET } from '../support/upload-harness';
 import type { UploadHarness } from '../support/upload-harness';
 import { waitUntil } from '../support/wait';
@@ -101,7 +102,7 @@ test('cancel of a queued job leaves nothing', async () => {
   const first = await sourceFile('Ahead.wav', 6 * MIB);
   const second = await sourceFile('Behind.wav', 6 * MIB);
   harness.proxy.setBytesPerSecond(6 * MIB);
-  const engine = newEngine({ tuning: { parallelFiles: 1 } });
+  const engine = newEngine({ tuning: { parallelFiles: 1 }, prepareAhead: 0 });
 
   const { batchId } = await engine.add([{ path: first }, { path: second }], { origin: 'desktop' });
   const behind = engine.snapshot().jobs.find((job) => job.name === 'Behind.wav');
@@ -149,6 +150,29 @@ test('pause keeps parts and resume finishes', async () => {
   expect(await harness.objectSha256('tracks/Pause.wav')).toBe(await sha256OfFile(path));
   expect(await harness.pendingUploads()).toEqual([]);
   expect(harness.proxy.bytesFromClients()).toBeLessThan(size + 4 * 5 * MIB);
+});
+
+test('next file is inspected during an upload', async () => {
+  const first = await sourceFile('Uploading.wav', 12 * MIB);
+  const second = await sourceFile('Prepared.wav', 1 * MIB);
+  harness.proxy.setBytesPerSecond(4 * MIB);
+  const memory = createMemoryLogger();
+  const engine = newEngine({ tuning: { parallelFiles: 1 }, logger: memory.logger });
+  const inspected = (path: string): boolean =>
+    memory.lines.some((line) => line.msg === 'inspected audio file' && line.path === path);
+
+  const { batchId } = await engine.add([{ path: first }, { path: second }], { origin: 'desktop' });
+  await waitUntil(() => inspected(second) && engine.snapshot().jobs[0]?.state === 'uploading');
+  const [uploading, prepared] = engine.snapshot().jobs;
+
+  // The second file is ready, but waits for the only upload slot.
+  expect(uploading?.state).toBe('uploading');
+  expect(prepared?.state).toBe('preparing');
+  expect(prepared?.bytesSent).toBe(0);
+  harness.proxy.setBytesPerSecond(undefined);
+  const report = await engine.whenBatchDone(batchId);
+  expect(report.entries.map((entry) => entry.outcome)).toEqual(['uploaded', 'uploaded']);
+  expect(await harness.trackKeys()).toEqual(['tracks/Prepared.wav', 'tracks/Uploading.wav']);
 });
 
 test('paused queued job waits until resumed', async () => {

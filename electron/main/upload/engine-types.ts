@@ -38,6 +38,11 @@ export interface UploadEngineDeps {
   /** Clock in milliseconds since the epoch; `Date.now` when absent. */
   now?: () => number;
   retry?: RetryPolicy;
+  /**
+   * Jobs that may compare and inspect their files while `parallelFiles` others upload;
+   * `DEFAULT_PREPARE_AHEAD` (2) when absent.
+   */
+  prepareAhead?: number;
 }
 
 /** Options of {@link UploadEngine.add}. */

@@ -15,6 +15,7 @@ import { discardUpload, errorName, headTrack } from './multipart-ops';
 import type { StoredTrack } from './multipart-ops';
 import { hasSameBytes } from './same-bytes';
 import { uploadObject } from './upload-object';
+import type { ReleaseSlot } from './upload-slots';
 import { FileChangedError } from './part-sender';
 
 /** S3 limits: parts of at least 5 MiB, at most 10 000 parts per upload. */
@@ -41,6 +42,8 @@ export interface FileJobInput {
   tuning: UploadTuning;
   /** Aborted when the job is paused, cancelled or the engine closes. */
   inspectSignal: AbortSignal;
+  /** Waits for one of the slots that limit how many files upload at once. */
+  uploadSlot(signal: AbortSignal): Promise<ReleaseSlot>;
   hooks: Omit<
     UploadSessionHooks,
     'record' | 'serverParts' | 'localPartSha256' | 'saveRecord' | 'logger'
@@ -93,6 +96,7 @@ export async function runFileJob(input: FileJobInput): Promise<FileJobOutcome> {
     partSizeBytes,
     signal: input.inspectSignal,
     logger,
+    priority: before.size,
   });
   if (input.hooks.isPaused()) {
     throw new UploadPausedError();
@@ -127,33 +131,40 @@ export async function runFileJob(input: FileJobInput): Promise<FileJobOutcome> {
     parts: [],
     previousSha256: stored?.sha256 ?? null,
   };
-  await store.saveRecord(current);
-
-  input.onPhase('uploading');
-  const { resumed } = await uploadObject({
-    s3,
-    bucket,
-    path: job.path,
-    record: current,
-    sha256: inspection.sha256,
-    partSha256: inspection.partSha256,
-    contentType: inspection.contentType,
-    metadata: encodeTrackMetadata({
-      title: inspection.tags.title,
-      artist: inspection.tags.artist,
-      album: inspection.tags.album,
-      trackNumber: inspection.tags.trackNumber,
-      durationSeconds: inspection.durationSeconds,
+  // The file was compared and inspected without a slot, so it is ready once a slot is free.
+  const release = await input.uploadSlot(
+    AbortSignal.any([input.hooks.signal, input.inspectSignal]),
+  );
+  try {
+    await store.saveRecord(current);
+    input.onPhase('uploading');
+    const { resumed } = await uploadObject({
+      s3,
+      bucket,
+      path: job.path,
+      record: current,
       sha256: inspection.sha256,
-      peaksKey: inspection.peaks === null ? null : peaksKeyFor(inspection.sha256),
-    }),
-    parallelParts: input.tuning.parallelParts,
-    hooks: { ...input.hooks, saveRecord: serialized(() => store.saveRecord(current)) },
-    onVerifying: () => input.onPhase('verifying'),
-    logger,
-  });
-  await storePeaks(input, inspection);
-  return { kind: 'uploaded', resumed };
+      partSha256: inspection.partSha256,
+      contentType: inspection.contentType,
+      metadata: encodeTrackMetadata({
+        title: inspection.tags.title,
+        artist: inspection.tags.artist,
+        album: inspection.tags.album,
+        trackNumber: inspection.tags.trackNumber,
+        durationSeconds: inspection.durationSeconds,
+        sha256: inspection.sha256,
+        peaksKey: inspection.peaks === null ? null : peaksKeyFor(inspection.sha256),
+      }),
+      parallelParts: input.tuning.parallelParts,
+      hooks: { ...input.hooks, saveRecord: serialized(() => store.saveRecord(current)) },
+      onVerifying: () => input.onPhase('verifying'),
+      logger,
+    });
+    await storePeaks(input, inspection);
+    return { kind: 'uploaded', resumed };
+  } finally {
+    release();
+  }
 }
 
 /** Returns the part size for a file: the setting, raised so the file fits in 10 000 parts. */

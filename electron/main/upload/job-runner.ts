@@ -13,6 +13,7 @@ import { UploadGoneError } from './upload-object';
 import { backoffDelayMs, isRetryableError } from './retry-policy';
 import type { RetryPolicy } from './retry-policy';
 import type { StateStore } from './state-store';
+import type { ReleaseSlot } from './upload-slots';
 
 /** Outcome of a run of a job. */
 export type RunResult =
@@ -31,6 +32,8 @@ export interface RunContext {
   logger: Logger;
   tuning: UploadTuning;
   retry: RetryPolicy;
+  /** Waits for one of the slots that limit how many files upload at once. */
+  uploadSlot(signal: AbortSignal): Promise<ReleaseSlot>;
   /** Called whenever the job's fields change. */
   onChange(): void;
   onWireBytes(delta: number): void;
@@ -66,6 +69,7 @@ export async function runJob(
         job: { id: stored.id, path: stored.path, key, dryRun: stored.dryRun },
         tuning: context.tuning,
         inspectSignal: run.inspect.signal,
+        uploadSlot: context.uploadSlot,
         hooks: {
           signal: run.stop.signal,
           isPaused: () => run.pauseRequested,

@@ -7,9 +7,13 @@ import type { JobEntry, QueueState, RunHandle } from './queue-state';
 import { DEFAULT_RETRY_POLICY } from './retry-policy';
 import type { StateStore } from './state-store';
 import { discardUpload } from './multipart-ops';
+import { createUploadSlots } from './upload-slots';
 
 // Interval at which running jobs are sent to the UI again, so that a stalled rate decays to zero.
 const RATE_REFRESH_MS = 1_000;
+
+/** Jobs that may compare and inspect their files beyond the parallel-files limit. */
+export const DEFAULT_PREPARE_AHEAD = 2;
 
 /** Starts queued jobs, records how they end, and stops them on cancel and close. */
 export interface JobScheduler {
@@ -22,8 +26,10 @@ export interface JobScheduler {
 }
 
 /**
- * Creates the scheduler. Jobs run `parallelFiles` at a time in queue order (a batch's
- * `parallelFiles` overrides the setting while it has work), never two for the same key at once.
+ * Creates the scheduler. Jobs start in queue order, never two for the same key at once. Up to
+ * `parallelFiles` of them upload at a time, and a batch's `parallelFiles` overrides the setting
+ * while it has work. Meanwhile `prepareAhead` more jobs may compare and inspect their files, so a
+ * freed upload slot gets a file that is ready to send.
  */
 export function createJobScheduler(
   deps: UploadEngineDeps,
@@ -32,6 +38,8 @@ export function createJobScheduler(
   const { queue, store, batches } = parts;
   const { logger } = deps;
   const running = new Set<JobEntry>();
+  const slots = createUploadSlots(parallelFiles);
+  const prepareAhead = Math.max(0, deps.prepareAhead ?? DEFAULT_PREPARE_AHEAD);
   let stopped = false;
 
   const ticker = setInterval(() => running.forEach((entry) => queue.touch(entry)), RATE_REFRESH_MS);
@@ -51,7 +59,8 @@ export function createJobScheduler(
     if (stopped) {
       return;
     }
-    const limit = parallelFiles();
+    slots.grant();
+    const limit = parallelFiles() + prepareAhead;
     const busyKeys = new Set([...running].map((entry) => entry.stored.key));
     for (const entry of queue.jobs.values()) {
       if (running.size >= limit) {
@@ -108,6 +117,7 @@ export function createJobScheduler(
       logger,
       tuning: deps.options(),
       retry: deps.retry ?? DEFAULT_RETRY_POLICY,
+      uploadSlot: slots.acquire,
       onChange: () => {
         stored.state = run.pauseRequested ? 'paused' : run.phase;
         queue.changed(entry);

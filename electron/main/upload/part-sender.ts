@@ -14,7 +14,7 @@ export class FileChangedError extends Error {
   override readonly name = 'FileChangedError';
 }
 
-/** What {@link sendFile} uploads, and where. */
+/** File and destination of {@link sendFile}. */
 export interface SendFileInput {
   bucket: string;
   key: string;
@@ -37,8 +37,8 @@ export interface SendFileInput {
  * `parallelParts` part sizes. Returns the SHA-256 checksum the response reports, if any.
  *
  * `client` decides how each command is sent: the resumable client of a job continues a persisted
- * upload and skips parts the server has. After the first failed part no new part starts; the
- * parts in flight end, then the first error is thrown and the parts stay on the server.
+ * upload and skips parts the server has. After the first failed part no new part starts. The
+ * parts in flight end, then the first error is thrown, and the stored parts stay on the server.
  */
 export async function sendFile(
   client: S3Client,

@@ -21,7 +21,8 @@ export interface InspectPoolOptions {
   script: string | URL;
   /**
    * Number of worker threads; when absent, `os.availableParallelism()` minus one, which leaves a
-   * core to the calling thread, and at least 1.
+   * core to the calling thread, and at least 2, so that one long inspection does not hold up
+   * the others.
    */
   size?: number;
   /** Node options of the workers; those of this thread when absent. */
@@ -33,7 +34,8 @@ export interface InspectPool {
   /**
    * Inspects a file in a worker, with the contract of `inspectFile`: it rejects with the
    * signal's reason when aborted, and with the worker's error, name and message kept, when the
-   * inspection fails. Log records go to `options.logger`. Jobs wait for a free worker.
+   * inspection fails. Log records go to `options.logger`. Jobs wait for a free worker, those of
+   * higher `options.priority` first, then in the order they came.
    */
   inspect(path: string, options: InspectOptions): Promise<Inspection>;
   /**
@@ -49,6 +51,7 @@ const CLOSE_GRACE_MS = 5_000;
 interface Job {
   id: number;
   path: string;
+  priority: number;
   options: WorkerInspectOptions;
   logger: Logger | undefined;
   /** Settles the caller's promise; later calls do nothing. */
@@ -72,14 +75,14 @@ interface PoolWorker {
  * that names the file, and the next job starts a new worker.
  */
 export function createInspectPool(options: InspectPoolOptions): InspectPool {
-  const size = Math.max(1, Math.floor(options.size ?? availableParallelism() - 1));
+  const size = Math.max(1, Math.floor(options.size ?? Math.max(2, availableParallelism() - 1)));
   const workers = new Set<PoolWorker>();
   const waiting: Job[] = [];
   let nextId = 1;
   let closed = false;
 
   function inspect(path: string, inspectOptions: InspectOptions): Promise<Inspection> {
-    const { signal, logger, ...rest } = inspectOptions;
+    const { signal, logger, priority, ...rest } = inspectOptions;
     if (closed) {
       return Promise.reject(new Error(`cannot inspect ${path}: the inspection pool is closed`));
     }
@@ -92,6 +95,7 @@ export function createInspectPool(options: InspectPoolOptions): InspectPool {
       const job: Job = {
         id: nextId++,
         path,
+        priority: priority ?? 0,
         options: { ...rest, logLevel: logger?.level ?? 'silent' },
         logger,
         worker: null,
@@ -110,7 +114,8 @@ export function createInspectPool(options: InspectPoolOptions): InspectPool {
       };
       const onAbort = (): void => abort(job, signal?.reason);
       signal?.addEventListener('abort', onAbort, { once: true });
-      waiting.push(job);
+      const after = waiting.findIndex((queued) => queued.priority < job.priority);
+      waiting.splice(after < 0 ? waiting.length : after, 0, job);
       dispatch();
     });
   }

@@ -5,9 +5,12 @@ import type { Inspection, InspectOptions } from './types.js';
 
 /**
  * Options of one inspection as sent to a worker. A signal and a logger cannot be sent, so they
- * stay with the pool, which relays aborts and log records.
+ * stay with the pool, which relays aborts and log records. The priority orders the pool's queue.
  */
-export interface WorkerInspectOptions extends Omit<InspectOptions, 'signal' | 'logger'> {
+export interface WorkerInspectOptions extends Omit<
+  InspectOptions,
+  'signal' | 'logger' | 'priority'
+> {
   /** Level of the caller's logger; the worker sends back only records at this level or above. */
   logLevel: string;
 }

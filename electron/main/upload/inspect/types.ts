@@ -15,6 +15,11 @@ export interface InspectOptions {
   ffmpegPath?: string | null;
   signal?: AbortSignal;
   logger?: Logger;
+  /**
+   * Order among inspections waiting for a worker of an inspection pool, highest first; 0 when
+   * absent. The upload engine passes the file size, so that the longest inspection starts first.
+   */
+  priority?: number;
 }
 
 /** Tags read from the file; empty or blank values are null. */
