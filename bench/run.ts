@@ -15,17 +15,24 @@ import { benchmarkInspectionDelay, benchmarkMainThread } from './main-thread';
 import { printSummary } from './summary';
 import { benchmarkSigning } from './signing';
 import { benchmarkResume, benchmarkRerun } from './upload-scenarios';
+import { benchmarkThrottledUploads } from './throttled-uploads';
 import { benchmarkPeaks, benchmarkUploads } from './uploads';
 
-const USAGE = `Usage: npx tsx bench/run.ts [--rounds N] [--skip-peaks]
+const USAGE = `Usage: npx tsx bench/run.ts [--rounds N] [--link-rates LIST] [--link-rounds N] [--skip-peaks]
 
-  --rounds N     rounds per tool in the upload scenarios (default 5); the median counts
-  --skip-peaks   leave out the peaks benchmark, which generates an hour of MP3 (about 1 min)`;
+  --rounds N          rounds per tool in the upload scenarios (default 5); the median counts
+  --link-rates LIST   rates in MiB/s of the throttled links, comma-separated (default 40,10);
+                      "none" leaves the throttled scenario out
+  --link-rounds N     rounds per tool and rate through the throttled links (default 3); at
+                      10 MiB/s one upload of the set takes about 30 s
+  --skip-peaks        leave out the peaks benchmark, which generates an hour of MP3 (about 1 min)`;
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
       rounds: { type: 'string' },
+      'link-rates': { type: 'string' },
+      'link-rounds': { type: 'string' },
       'skip-peaks': { type: 'boolean' },
       help: { type: 'boolean' },
     },
@@ -34,10 +41,9 @@ async function main(): Promise<void> {
     console.log(USAGE);
     return;
   }
-  const rounds = Number(values.rounds ?? 5);
-  if (!Number.isInteger(rounds) || rounds < 1) {
-    throw new Error(`--rounds is "${values.rounds}"; give a whole number of rounds, 1 or more`);
-  }
+  const rounds = wholeNumber('--rounds', values.rounds ?? '5');
+  const linkRounds = wholeNumber('--link-rounds', values['link-rounds'] ?? '3');
+  const linkRates = parseRates(values['link-rates'] ?? '40,10');
 
   // Every SDK client of this process would warn that SDK releases from 2027 need Node 22.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
@@ -56,6 +62,7 @@ async function main(): Promise<void> {
     resumeAfterKill: await benchmarkResume(context, rounds),
     inspectionDelay: await benchmarkInspectionDelay(context, rounds),
     uploadDelay: await benchmarkMainThread(context, rounds),
+    throttledUpload: await benchmarkThrottledUploads(context, linkRates, linkRounds),
   }));
 
   const results: BenchResults = {
@@ -63,6 +70,7 @@ async function main(): Promise<void> {
     finishedAt: new Date().toISOString(),
     machine: { ...machine, loadAverageAtEnd: loadAverage() },
     rounds: quantity(rounds, 'rounds'),
+    linkRounds: quantity(linkRates.length > 0 ? linkRounds : 0, 'rounds'),
     ...uploads,
     peaks,
     embeddedS3,
@@ -83,6 +91,29 @@ async function main(): Promise<void> {
   const file = join(dir, `${startedAt.toISOString().replaceAll(':', '-')}.json`);
   await writeFile(file, `${JSON.stringify(results, null, 2)}\n`);
   console.log(`\nResults: ${file}`);
+}
+
+/** Parses a count option: a whole number, 1 or more. */
+function wholeNumber(option: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`${option} is "${text}"; give a whole number, 1 or more`);
+  }
+  return value;
+}
+
+/** Parses --link-rates: positive numbers of MiB/s separated by commas, or "none". */
+function parseRates(text: string): number[] {
+  if (text === 'none') {
+    return [];
+  }
+  return text.split(',').map((part) => {
+    const rate = Number(part);
+    if (!Number.isFinite(rate) || rate <= 0) {
+      throw new Error(`--link-rates has "${part}"; give rates in MiB/s such as 40,10, or none`);
+    }
+    return rate;
+  });
 }
 
 /** CPU, memory, Node and the versions of the compared tools. */

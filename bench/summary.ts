@@ -3,6 +3,7 @@ import type { Quantity, Spread } from './bench-support';
 import type { EmbeddedS3BenchResult } from './embedded-s3-throughput';
 import type { ThreadResult } from './main-thread';
 import type { ResumeResult, RerunResult } from './upload-scenarios';
+import type { ThrottledUploadResult } from './throttled-uploads';
 import type { PeaksBenchResult, UploadBenchResult } from './uploads';
 
 /** Description of the machine a run measured. */
@@ -25,7 +26,11 @@ export interface BenchResults {
   finishedAt: string;
   machine: Machine;
   rounds: Quantity;
+  /** Rounds of the throttled scenario; 0 when it was left out. */
+  linkRounds: Quantity;
   firstUpload: UploadBenchResult;
+  /** First upload through a throttled link, one entry per link rate. */
+  throttledUpload: ThrottledUploadResult[];
   rerunUnchanged: RerunResult[];
   resumeAfterKill: ResumeResult[];
   /** The calling thread while one file is inspected. */
@@ -62,6 +67,22 @@ export function printSummary(results: BenchResults): void {
       ]),
     ),
   );
+  for (const link of results.throttledUpload) {
+    console.log(
+      formatTable(
+        `First upload through a ${showQuantity(link.linkRate, 0)} link, median (min-max) of the rounds`,
+        ['tool', 'wall time', 'throughput', 'link use', 'client CPU', 'Cratebox speed ratio'],
+        link.tools.map((entry) => [
+          entry.tool,
+          entry.skipped ?? showSpread(entry.seconds),
+          showQuantity(entry.throughput, 1),
+          showSpread(entry.linkUse),
+          showSpread(entry.clientCpuSeconds, 1),
+          entry.tool === 'cratebox' ? '' : showQuantity(link.ratios[entry.tool]),
+        ]),
+      ),
+    );
+  }
   console.log(
     formatTable(
       'Upload the unchanged set again',

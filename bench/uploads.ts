@@ -120,7 +120,10 @@ export async function benchmarkUploads(
   };
 }
 
-function ratiosToCratebox(tools: readonly ToolResult[]): Partial<Record<ToolName, Quantity>> {
+/** Returns Cratebox's throughput divided by each other tool's. */
+export function ratiosToCratebox(
+  tools: readonly ToolResult[],
+): Partial<Record<ToolName, Quantity>> {
   const cratebox = tools.find((entry) => entry.tool === 'cratebox')?.throughput?.value;
   const ratios: Partial<Record<ToolName, Quantity>> = {};
   for (const entry of tools) {
