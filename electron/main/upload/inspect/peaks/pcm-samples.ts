@@ -46,6 +46,9 @@ export function fastScanner(encoding: PcmEncoding, frameBytes: number): FastScan
 }
 
 function int16Scanner(stride: number): FastScanner {
+  if (stride === 2) {
+    return stereoInt16Scanner();
+  }
   return {
     alignment: 2,
     over(bytes) {
@@ -67,6 +70,73 @@ function int16Scanner(stride: number): FastScanner {
       };
     },
   };
+}
+
+/**
+ * Scans 16-bit stereo frames as 32-bit words, so one pass over the bytes finds the extremes of
+ * both channels. The peak builder asks for the left channel, then for the right channel over the
+ * same frames. The left scan keeps the right channel's extremes, and the right scan returns them.
+ */
+function stereoInt16Scanner(): FastScanner {
+  return {
+    alignment: 4,
+    over(bytes) {
+      const frames = new Int32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 2);
+      const extremes = { leftMax: 0, leftMin: 0, rightMax: 0, rightMin: 0 };
+      // The right-channel request that the last left scan has the extremes for.
+      let keptFirstByte = -1;
+      let keptCount = -1;
+
+      return (firstByte, count, seed) => {
+        const frameByte = firstByte & ~3;
+        const right = firstByte !== frameByte;
+        if (!right || firstByte !== keptFirstByte || count !== keptCount) {
+          scanStereo(frames, frameByte >> 2, count, extremes);
+          keptFirstByte = frameByte + 2;
+          keptCount = count;
+        }
+        if (!right) {
+          return largestMagnitudeOf(seed, extremes.leftMax / 32768, extremes.leftMin / 32768);
+        }
+        keptFirstByte = -1;
+        return largestMagnitudeOf(seed, extremes.rightMax / 32768, extremes.rightMin / 32768);
+      };
+    },
+  };
+}
+
+/** Finds the extremes of both channels in `count` stereo frames from frame `first`. */
+function scanStereo(
+  frames: Int32Array,
+  first: number,
+  count: number,
+  extremes: { leftMax: number; leftMin: number; rightMax: number; rightMin: number },
+): void {
+  let leftMax = 0;
+  let leftMin = 0;
+  let rightMax = 0;
+  let rightMin = 0;
+  const end = first + count;
+  for (let index = first; index < end; index += 1) {
+    // Little-endian: the left sample is the low half of the word, the right one the high half.
+    const word = frames[index] as number;
+    const left = (word << 16) >> 16;
+    const right = word >> 16;
+    if (left > leftMax) {
+      leftMax = left;
+    } else if (left < leftMin) {
+      leftMin = left;
+    }
+    if (right > rightMax) {
+      rightMax = right;
+    } else if (right < rightMin) {
+      rightMin = right;
+    }
+  }
+  extremes.leftMax = leftMax;
+  extremes.leftMin = leftMin;
+  extremes.rightMax = rightMax;
+  extremes.rightMin = rightMin;
 }
 
 function int24Scanner(frameBytes: number): FastScanner {
