@@ -131,12 +131,13 @@ export async function runFileJob(input: FileJobInput): Promise<FileJobOutcome> {
     parts: [],
     previousSha256: stored?.sha256 ?? null,
   };
-  // The file was compared and inspected without a slot, so it is ready once a slot is free.
+  await store.saveRecord(current);
+
+  // The file was compared, inspected and recorded without a slot, so it is sent once one is free.
   const release = await input.uploadSlot(
     AbortSignal.any([input.hooks.signal, input.inspectSignal]),
   );
   try {
-    await store.saveRecord(current);
     input.onPhase('uploading');
     const { resumed } = await uploadObject({
       s3,
