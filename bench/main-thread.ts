@@ -65,7 +65,7 @@ export async function benchmarkInspectionDelay(
 /**
  * Runs the upload engine in this process on the whole file set, `rounds` times per place of
  * the inspections, and records this thread's event-loop delay. Besides the app's pool, a pool
- * with one worker per core runs too.
+ * with one worker and a pool with one worker per core run too.
  */
 export async function benchmarkMainThread(
   context: BenchContext,
@@ -78,7 +78,7 @@ export async function benchmarkMainThread(
     forcePathStyle: true,
     credentials: CREDENTIALS,
   });
-  const sizes = [...new Set([appPoolSize(), availableParallelism()])];
+  const sizes = [...new Set([1, appPoolSize(), availableParallelism()])].sort((a, b) => a - b);
   try {
     return await withPlaces(context, sizes, [['upload the set', '']], rounds, async (inspect) => {
       const bucket = context.newBucket('engine');
@@ -90,9 +90,9 @@ export async function benchmarkMainThread(
   }
 }
 
-/** Number of workers of the app's pool: one per core but one, and at least one. */
+/** Number of workers of the app's pool: one per core but one, and at least two. */
 function appPoolSize(): number {
-  return Math.max(1, availableParallelism() - 1);
+  return Math.max(2, availableParallelism() - 1);
 }
 
 /**
