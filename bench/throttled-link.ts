@@ -9,9 +9,16 @@ import { performance } from 'node:perf_hooks';
 
 /**
  * Time of transmission the bucket holds when full: after a quiet spell this much passes at once.
- * It also absorbs timers that fire late on a busy machine, which would otherwise lose link time.
+ * It also absorbs a proxy that runs late on a busy machine, which would otherwise lose link time.
  */
-const BURST_MS = 20;
+const BURST_MS = 50;
+
+/**
+ * Bytes a connection may have waiting in the proxy before its client is paused, like the send
+ * buffer of a socket. Data waits here for its turn on the link, so a late timer does not leave
+ * the link idle while a client still has bytes to send.
+ */
+const WINDOW_BYTES = 256 * 1024;
 
 /** A running throttled proxy. */
 export interface ThrottledLink {
@@ -22,64 +29,110 @@ export interface ThrottledLink {
   close(): Promise<void>;
 }
 
+/** Chunk of a connection waiting for its turn on the link. */
+interface Waiting {
+  chunk: Buffer;
+  /** Time at which the link has sent the chunk's last byte, in `performance.now()` ms. */
+  sentAt: number;
+}
+
 /**
  * Starts a proxy in front of `targetPort` that forwards client bytes at no more than
- * `bytesPerSecond` in total. Each chunk leaves when the link has sent the bytes queued before it
- * (first come, first served across connections), and the client is paused until then, so its
- * writes slow down as they would on a real uplink. Responses pass without a limit: on an upload
- * they are a few hundred bytes per request. The link adds no latency of its own.
+ * `bytesPerSecond` in total. Chunks take the link in the order they arrive, across connections,
+ * and each is forwarded once the link has sent it. A connection whose waiting chunks pass
+ * {@link WINDOW_BYTES} pauses its client, so writes slow down as on a real uplink. Responses
+ * pass without a limit: on an upload they are a few hundred bytes per request. The link adds no
+ * latency of its own.
  */
 export async function startThrottledLink(
   targetPort: number,
   bytesPerSecond: number,
 ): Promise<ThrottledLink> {
-  const burstMs = BURST_MS;
   // Time at which the link has sent every byte handed to it so far.
   let linkFreeAt = 0;
   let bytes = 0;
   const sockets = new Set<Socket>();
 
-  function transmitDelay(length: number): number {
+  function reserve(length: number): number {
     const now = performance.now();
-    linkFreeAt = Math.max(linkFreeAt, now - burstMs) + (length / bytesPerSecond) * 1000;
-    return Math.max(0, linkFreeAt - now);
+    linkFreeAt = Math.max(linkFreeAt, now - BURST_MS) + (length / bytesPerSecond) * 1000;
+    return linkFreeAt;
   }
 
   const server = createServer((client) => {
     const upstream = new Socket();
     sockets.add(client);
     sockets.add(upstream);
+    const waiting: Waiting[] = [];
+    let waitingBytes = 0;
+    let upstreamFull = false;
+    let clientClosed = false;
+    let timer: NodeJS.Timeout | null = null;
+
     const cut = (): void => {
       client.destroy();
       upstream.destroy();
     };
+    // Bytes still waiting for the link are delivered before the upstream connection ends.
     client.on('close', () => {
       sockets.delete(client);
-      upstream.destroy();
+      clientClosed = true;
+      if (waiting.length === 0) {
+        upstream.destroy();
+      }
     });
     upstream.on('close', () => {
       sockets.delete(upstream);
+      if (timer !== null) {
+        clearTimeout(timer);
+      }
       client.destroy();
     });
-    client.on('error', cut);
+    client.on('error', () => {
+      waiting.length = 0;
+      cut();
+    });
     upstream.on('error', cut);
+
+    function updateFlow(): void {
+      if (waitingBytes > WINDOW_BYTES || upstreamFull) {
+        client.pause();
+      } else {
+        client.resume();
+      }
+    }
+
+    // Forwards the chunks the link has sent, in order, and sets one timer for the next.
+    function forwardSent(): void {
+      const now = performance.now();
+      while (waiting.length > 0 && (waiting[0] as Waiting).sentAt <= now) {
+        const { chunk } = waiting.shift() as Waiting;
+        waitingBytes -= chunk.length;
+        upstreamFull = !upstream.write(chunk) || upstreamFull;
+      }
+      if (waiting.length === 0 && clientClosed) {
+        upstream.end();
+        return;
+      }
+      if (waiting.length > 0 && timer === null) {
+        const delay = Math.max(1, (waiting[0] as Waiting).sentAt - now);
+        timer = setTimeout(() => {
+          timer = null;
+          forwardSent();
+        }, delay);
+      }
+      updateFlow();
+    }
 
     client.on('data', (chunk: Buffer) => {
       bytes += chunk.length;
-      const delay = transmitDelay(chunk.length);
-      client.pause();
-      const forward = (): void => {
-        if (upstream.write(chunk)) {
-          client.resume();
-        } else {
-          upstream.once('drain', () => client.resume());
-        }
-      };
-      if (delay < 1) {
-        forward();
-      } else {
-        setTimeout(forward, delay);
-      }
+      waiting.push({ chunk, sentAt: reserve(chunk.length) });
+      waitingBytes += chunk.length;
+      forwardSent();
+    });
+    upstream.on('drain', () => {
+      upstreamFull = false;
+      updateFlow();
     });
     upstream.on('data', (chunk: Buffer) => {
       if (!client.write(chunk)) {
