@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { bucketNameProblem } from './bucket-name';
+
 /** Settings as the renderer sees them: no secret, only whether one is set. */
 export interface PublicSettings {
   storage: {
@@ -31,12 +33,12 @@ export interface PublicSettings {
   fromEnvironment: string[];
 }
 
-const bucketName = z
-  .string()
-  .regex(
-    /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
-    'bucket names are 3-63 lowercase letters, digits, dots and hyphens',
-  );
+const bucketName = z.string().superRefine((name, context) => {
+  const problem = bucketNameProblem(name);
+  if (problem !== null) {
+    context.addIssue({ code: 'custom', message: `invalid bucket name: ${problem}` });
+  }
+});
 
 /** Changes the settings screen may send; secrets go in, never out. */
 export const settingsUpdateSchema = z

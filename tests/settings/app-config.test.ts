@@ -80,6 +80,26 @@ describe('resolveAppConfig', () => {
     expect(config.delivery.cloudfront?.keyPairs[0]?.loadError).toContain('missing.pem');
   });
 
+  it('rejects an invalid CRATEBOX_BUCKET with the reason', () => {
+    expect(() => resolveAppConfig({ CRATEBOX_BUCKET: 's3://music' }, defaults, null)).toThrow(
+      'CRATEBOX_BUCKET "s3://music" is not a valid S3 bucket name: give the bucket name alone, e.g. music',
+    );
+  });
+
+  it('rejects an empty CRATEBOX_BUCKET', () => {
+    expect(() => resolveAppConfig({ CRATEBOX_BUCKET: '' }, defaults, null)).toThrow(
+      'CRATEBOX_BUCKET is empty; set it to a bucket name, or unset it',
+    );
+  });
+
+  it('rejects an invalid bucket in the settings file', () => {
+    const stored = storedSettingsSchema.parse({ storage: { mode: 'aws', bucket: 'My_Music' } });
+
+    expect(() => resolveAppConfig({}, stored, null)).toThrow(
+      'storage.bucket "My_Music" in settings.json is not a valid S3 bucket name: a bucket name contains only lowercase letters, digits, dots and hyphens, not "M"; fix it there or set CRATEBOX_BUCKET',
+    );
+  });
+
   it('rejects malformed numbers with the variable name', () => {
     expect(() => resolveAppConfig({ CRATEBOX_PARALLEL_FILES: 'many' }, defaults, null)).toThrow(
       'CRATEBOX_PARALLEL_FILES is "many"; set it to a positive whole number',

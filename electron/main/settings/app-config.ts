@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 
+import { bucketNameProblem } from '../../../shared/bucket-name';
 import type { PublicSettings } from '../../../shared/settings';
 import type { StoredSettings } from './stored-settings';
 
@@ -108,6 +109,7 @@ function resolveStorage(
   if (mode === 'embedded' || bucket === null) {
     return { mode: 'embedded' };
   }
+  checkBucketName(bucket, env.CRATEBOX_BUCKET !== undefined);
 
   let staticCredentials = null;
   const { accessKeyId, encryptedSecretAccessKey } = stored.storage;
@@ -138,6 +140,25 @@ function resolveStorage(
     profile: pick('storage.profile', env.CRATEBOX_AWS_PROFILE, stored.storage.profile),
     staticCredentials,
   };
+}
+
+// Checked before the first request, because S3 answers a malformed name with errors that do not
+// name the cause (a DNS failure, a 403, a redirect).
+function checkBucketName(bucket: string, fromEnvironment: boolean): void {
+  const problem = bucketNameProblem(bucket);
+  if (problem === null) {
+    return;
+  }
+  if (fromEnvironment && bucket === '') {
+    throw new Error('CRATEBOX_BUCKET is empty; set it to a bucket name, or unset it');
+  }
+  if (fromEnvironment) {
+    throw new Error(`CRATEBOX_BUCKET "${bucket}" is not a valid S3 bucket name: ${problem}`);
+  }
+  throw new Error(
+    `storage.bucket "${bucket}" in settings.json is not a valid S3 bucket name: ${problem}; ` +
+      'fix it there or set CRATEBOX_BUCKET',
+  );
 }
 
 function resolveDelivery(env: Env, stored: StoredSettings, pick: Pick): DeliveryConfig {
