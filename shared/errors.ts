@@ -4,6 +4,12 @@ export const ERROR_NAMES = [
   'KeyOutsideTracks',
   'NotFound',
   'StorageUnavailable',
+  'CredentialsMissing',
+  'CredentialsRejected',
+  'AccessDenied',
+  'BucketNotFound',
+  'WrongRegion',
+  'RegionMissing',
   'SigningFailed',
   'UploadFailed',
   'Unsupported',
@@ -33,6 +39,16 @@ export class CrateboxError extends Error {
     return { name: this.name, message: this.message };
   }
 }
+
+/** Names of errors that a change of the storage settings (bucket, region, credentials) can fix. */
+export const STORAGE_SETTINGS_ERRORS: readonly ErrorName[] = [
+  'CredentialsMissing',
+  'CredentialsRejected',
+  'AccessDenied',
+  'BucketNotFound',
+  'WrongRegion',
+  'RegionMissing',
+];
 
 /** Rebuilds a {@link CrateboxError} from its payload, falling back to `Internal` for unknown names. */
 export function errorFromPayload(payload: ErrorPayload): CrateboxError {

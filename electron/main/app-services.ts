@@ -1,9 +1,11 @@
 import { join } from 'node:path';
 
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 
 import type { AppInfo } from '../../shared/contract';
 import { CrateboxError } from '../../shared/errors';
+import { TRACKS_PREFIX } from '../../shared/track-key';
 import type { Handlers } from './ipc/dispatch';
 import { EventBus } from './ipc/event-bus';
 import { createLibraryService } from './library/library-service';
@@ -20,6 +22,9 @@ import { openEmbeddedStore } from './storage/embedded-store';
 import type { EmbeddedStore } from './storage/embedded-store';
 import { createS3Client } from './storage/s3-client';
 import type { StorageTarget } from './storage/s3-client';
+import { describeStorage } from './storage/storage-description';
+import { storageError } from './storage/storage-errors';
+import type { StorageDescription } from './storage/storage-errors';
 import { createInspectPool } from './upload/inspect/inspect-pool';
 import type { InspectPool } from './upload/inspect/inspect-pool';
 import { readLatestReport } from './upload/report';
@@ -54,6 +59,11 @@ export interface AppServices {
   bus: EventBus;
   /** The upload engine of the current storage session. */
   engine(): UploadEngine;
+  /**
+   * Lists one key under `tracks/` to check that the bucket exists and the credentials may read
+   * it. Throws a {@link CrateboxError} that states what to change when they do not.
+   */
+  checkStorage(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -64,6 +74,8 @@ interface Session {
   dir: string;
   store: EmbeddedStore | null;
   target: StorageTarget;
+  /** Bucket, region, endpoint and credentials as error messages name them. */
+  description: StorageDescription;
   s3: S3Client;
   library: LibraryService;
   signer: Signer;
@@ -156,14 +168,45 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   };
 
   return {
-    handlers,
+    handlers: translateStorageErrors(handlers, () => session.description),
     bus,
     engine: () => session.engine,
+    async checkStorage(): Promise<void> {
+      const { s3, target, description } = session;
+      try {
+        await s3.send(
+          new ListObjectsV2Command({ Bucket: target.bucket, Prefix: TRACKS_PREFIX, MaxKeys: 1 }),
+        );
+      } catch (error) {
+        throw storageError(error, description) ?? error;
+      }
+    },
     async close(): Promise<void> {
       await closeSession(session);
       await inspector.close();
     },
   };
+}
+
+/**
+ * Wraps every handler so that an S3 or network error reaches the UI as a {@link CrateboxError}
+ * naming the bucket, region, endpoint or credentials involved.
+ */
+function translateStorageErrors(
+  handlers: Handlers,
+  description: () => StorageDescription,
+): Handlers {
+  const wrapped: Record<string, (request: never) => Promise<unknown>> = {};
+  for (const [method, handler] of Object.entries(handlers)) {
+    wrapped[method] = async (request: never) => {
+      try {
+        return await (handler as (request: never) => Promise<unknown>)(request);
+      } catch (error) {
+        throw storageError(error, description()) ?? error;
+      }
+    };
+  }
+  return wrapped as unknown as Handlers;
 }
 
 function loadConfig(options: AppServicesOptions): AppConfig {
@@ -188,6 +231,8 @@ async function openSession(
     config.storage.mode === 'embedded' ? await openEmbeddedStore(dataDir, logger) : null;
   const target = store?.target ?? awsTarget(config);
   const s3 = createS3Client(target);
+  const description = await describeStorage(config, target, s3, options.env);
+  const describeError = (error: unknown): CrateboxError | null => storageError(error, description);
   const sessionDir = join(dataDir, 'sessions', sessionName(target));
 
   const library = createLibraryService({
@@ -201,6 +246,7 @@ async function openSession(
     dir: sessionDir,
     store,
     target,
+    description,
     s3,
     library,
     signer: createSigner({
@@ -208,6 +254,7 @@ async function openSession(
       config: () => ({ bucket: target.bucket, ...session.config.delivery }),
       clock: createClock({ logger }),
       logger,
+      describeError,
     }),
     engine: createUploadEngine({
       s3,
@@ -216,6 +263,7 @@ async function openSession(
       options: () => session.config.uploads,
       inspect: inspector.inspect,
       logger,
+      describeError: (error) => describeError(error)?.message ?? null,
       onProgress: (progress) => bus.emit('uploads.progress', progress),
       onUploaded: (key) => bus.emit('library.changed', { keys: [key] }),
     }),

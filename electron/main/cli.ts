@@ -75,6 +75,7 @@ async function main(): Promise<number> {
       engine: services.engine(),
       stdout: process.stdout,
       stderr: process.stderr,
+      checkStorage: () => services.checkStorage(),
     });
   } finally {
     await services.close();

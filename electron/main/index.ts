@@ -91,6 +91,11 @@ async function start(): Promise<void> {
   });
 
   const current = services;
+  // The library view shows the same problem, and the log keeps a record of it.
+  current.checkStorage().catch((error: unknown) => {
+    const problem = error instanceof Error ? error.message : String(error);
+    logger.error({ problem }, 'the library cannot be read');
+  });
   ipcMain.handle(IPC_CHANNELS.invoke, async (event, method: unknown, request: unknown) => {
     if (!isTrustedSender(event)) {
       logger.warn({ url: event.senderFrame?.url }, 'IPC from an untrusted frame rejected');

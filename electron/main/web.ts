@@ -57,6 +57,11 @@ async function main(): Promise<void> {
     logger,
   });
   console.log(`Cratebox web mode: open ${host.url} (data in ${dataDir}; Ctrl+C stops)`);
+  // The library view shows the same problem, and the log line reaches the terminal at once.
+  services.checkStorage().catch((error: unknown) => {
+    const problem = error instanceof Error ? error.message : String(error);
+    logger.error({ problem }, 'the library cannot be read');
+  });
 
   const stop = async (): Promise<void> => {
     await host.close();

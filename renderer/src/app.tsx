@@ -95,6 +95,7 @@ export function App(): ReactElement {
           library={library}
           currentKey={player.state.track?.key ?? null}
           onPlay={(track) => void player.controller?.play(track, library.tracks)}
+          onOpenSettings={() => setSettingsOpen(true)}
         />
         <TransfersPanel uploads={uploads} />
       </main>

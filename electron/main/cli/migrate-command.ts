@@ -16,6 +16,11 @@ export interface MigrateDeps {
   stderr: NodeJS.WritableStream;
   /** Clock for the progress display, in milliseconds; `Date.now` when absent. */
   now?: () => number;
+  /**
+   * Checks that the bucket can be read before any file is queued, throwing an error whose
+   * message states what to change; no check when absent.
+   */
+  checkStorage?: () => Promise<void>;
 }
 
 /** Exit codes of `cratebox migrate`. */
@@ -40,7 +45,8 @@ Options:
   --report FILE      Also write the JSON report of the migration to FILE.
   -h, --help         Show this help.
 
-Exit status: 0 when no file failed, 1 when a file failed, 2 on invalid arguments.
+Exit status: 0 when no file failed, 1 when a file failed or the bucket cannot be used,
+2 on invalid arguments.
 `;
 
 class UsageError extends Error {}
@@ -72,6 +78,17 @@ export async function runMigrate(argv: string[], deps: MigrateDeps): Promise<num
   if (args === 'help') {
     deps.stdout.write(MIGRATE_USAGE);
     return EXIT.ok;
+  }
+
+  // One clear message about the bucket or credentials beats the same failure for every file.
+  if (deps.checkStorage !== undefined) {
+    try {
+      await deps.checkStorage();
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      deps.stderr.write(`cratebox migrate: ${reason}\n`);
+      return EXIT.failed;
+    }
   }
 
   const { engine } = deps;

@@ -3,8 +3,15 @@ import type { z } from 'zod';
 import { isMethod, requestSchemas } from '../../../shared/contract';
 import type { Method, Reply, Results, ValidRequestOf } from '../../../shared/contract';
 import { CrateboxError } from '../../../shared/errors';
-import type { ErrorPayload } from '../../../shared/errors';
+import type { ErrorName, ErrorPayload } from '../../../shared/errors';
 import type { Logger } from '../log';
+
+const REQUEST_ERRORS = new Set<ErrorName>([
+  'InvalidRequest',
+  'KeyOutsideTracks',
+  'NotFound',
+  'Unsupported',
+]);
 
 /** One function per IPC method, receiving the validated request. */
 export type Handlers = {
@@ -36,7 +43,13 @@ export async function dispatch(
     return { ok: true, result: await handler(parsed.data) };
   } catch (error) {
     if (error instanceof CrateboxError) {
-      logger.warn({ method, name: error.name, message: error.message }, 'request rejected');
+      // A bad request is the caller's fault; an unreachable or misconfigured storage is a failure.
+      const fields = { method, name: error.name, message: error.message };
+      if (REQUEST_ERRORS.has(error.name)) {
+        logger.warn(fields, 'request rejected');
+      } else {
+        logger.error(fields, 'request failed');
+      }
       return failure(error.toPayload());
     }
     logger.error({ method, err: error }, 'request failed');

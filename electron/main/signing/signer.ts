@@ -32,6 +32,8 @@ export interface SignerDeps {
   probeTimeoutMs?: number;
   /** Whether the first call sends a HEAD on the bucket to learn the server time; true when absent. */
   syncClockOnFirstUse?: boolean;
+  /** Translates an S3 error into one that names the bucket and credentials; none when absent. */
+  describeError?: (error: unknown) => CrateboxError | null;
 }
 
 /** Options of one URL request. */
@@ -76,6 +78,7 @@ export function createSigner(deps: SignerDeps): Signer {
     logger,
     cacheEntries: deps.cacheEntries ?? DEFAULT_CACHE_ENTRIES,
     fallbackCooldownMs: deps.fallbackCooldownMs ?? DEFAULT_FALLBACK_COOLDOWN_MS,
+    describeError: deps.describeError ?? (() => null),
   });
   let clockSync: Promise<void> | null =
     deps.syncClockOnFirstUse === false ? Promise.resolve() : null;
@@ -86,7 +89,7 @@ export function createSigner(deps: SignerDeps): Signer {
       await syncClockWithBucket(s3, bucket, clock, probeTimeoutMs);
     } catch (error) {
       logger.warn(
-        { bucket, error: errorMessage(error) },
+        { bucket, error: deps.describeError?.(error)?.message ?? errorMessage(error) },
         'could not read the S3 server time; signing with the local clock',
       );
     }

@@ -38,6 +38,11 @@ export interface UploadEngineDeps {
   /** Clock in milliseconds since the epoch; `Date.now` when absent. */
   now?: () => number;
   retry?: RetryPolicy;
+  /**
+   * Describes an S3 or network error in words that name the bucket, endpoint or credentials, or
+   * returns null to keep the error's own message.
+   */
+  describeError?: (error: unknown) => string | null;
 }
 
 /** Options of {@link UploadEngine.add}. */

@@ -31,6 +31,8 @@ export interface RunContext {
   logger: Logger;
   tuning: UploadTuning;
   retry: RetryPolicy;
+  /** Describes an S3 or network error for the job's message, or returns null. */
+  describeError(error: unknown): string | null;
   /** Called whenever the job's fields change. */
   onChange(): void;
   onWireBytes(delta: number): void;
@@ -102,7 +104,10 @@ export async function runJob(
         error instanceof FileChangedError ||
         error instanceof UploadGoneError;
       if (!retryable || attempt >= context.retry.maxAttempts) {
-        const message = describeFailure(error, retryable ? attempt : null);
+        const message = describeFailure(
+          context.describeError(error) ?? errorText(error),
+          retryable ? attempt : null,
+        );
         context.logger.error({ jobId: stored.id, key, err: error }, 'upload failed');
         return { kind: 'failed', message };
       }
@@ -112,7 +117,8 @@ export async function runJob(
         { jobId: stored.id, key, attempt, delayMs: delay, err: error },
         'upload attempt failed; retrying',
       );
-      stored.message = `attempt ${attempt} failed (${errorText(error)}); retrying in ${Math.ceil(delay / 1000)} s`;
+      const reason = context.describeError(error) ?? errorText(error);
+      stored.message = `attempt ${attempt} failed (${reason}); retrying in ${Math.ceil(delay / 1000)} s`;
       context.onChange();
       try {
         await sleep(delay, undefined, {
@@ -134,8 +140,7 @@ export async function runJob(
   }
 }
 
-function describeFailure(error: unknown, attempts: number | null): string {
-  const text = errorText(error);
+function describeFailure(text: string, attempts: number | null): string {
   if (attempts === null) {
     return text;
   }

@@ -108,6 +108,7 @@ export function createJobScheduler(
       logger,
       tuning: deps.options(),
       retry: deps.retry ?? DEFAULT_RETRY_POLICY,
+      describeError: deps.describeError ?? (() => null),
       onChange: () => {
         stored.state = run.pauseRequested ? 'paused' : run.phase;
         queue.changed(entry);

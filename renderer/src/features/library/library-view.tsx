@@ -9,11 +9,17 @@ export interface LibraryViewProps {
   library: LibraryState;
   currentKey: string | null;
   onPlay: (track: Track) => void;
+  onOpenSettings: () => void;
 }
 
 /** Table of every track, in library order; a click plays the track. */
-export function LibraryView({ library, currentKey, onPlay }: LibraryViewProps): ReactElement {
-  const { tracks, loading, error, refresh } = library;
+export function LibraryView({
+  library,
+  currentKey,
+  onPlay,
+  onOpenSettings,
+}: LibraryViewProps): ReactElement {
+  const { tracks, loading, error, settingsCanFix, refresh } = library;
   return (
     <section className="library" aria-label="Library">
       <header className="section-header">
@@ -26,8 +32,16 @@ export function LibraryView({ library, currentKey, onPlay }: LibraryViewProps): 
         </button>
       </header>
       {error !== null && (
-        <p className="error" role="alert">
+        <p className="error" role="alert" data-testid="library-error">
           {error}
+          {settingsCanFix && (
+            <>
+              {' '}
+              <button type="button" onClick={onOpenSettings}>
+                Storage settings…
+              </button>
+            </>
+          )}
         </p>
       )}
       {!loading && tracks.length === 0 && error === null && (

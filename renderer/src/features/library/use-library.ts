@@ -1,6 +1,8 @@
 import { useCallback, useEffect, useState } from 'react';
 
 import type { Track } from '../../../../shared/contract';
+import { STORAGE_SETTINGS_ERRORS } from '../../../../shared/errors';
+import type { ErrorName } from '../../../../shared/errors';
 import { useShell } from '../../api/shell-context';
 
 /** Library state for the UI. */
@@ -8,6 +10,8 @@ export interface LibraryState {
   tracks: Track[];
   loading: boolean;
   error: string | null;
+  /** Whether a change of the storage settings can fix the error. */
+  settingsCanFix: boolean;
   refresh: () => void;
 }
 
@@ -16,7 +20,7 @@ export function useLibrary(): LibraryState {
   const { api } = useShell();
   const [tracks, setTracks] = useState<Track[]>([]);
   const [loading, setLoading] = useState(true);
-  const [error, setError] = useState<string | null>(null);
+  const [error, setError] = useState<{ name: string; message: string } | null>(null);
 
   // Sets state only in callbacks, so the effect below can call it.
   const load = useCallback(() => {
@@ -26,7 +30,9 @@ export function useLibrary(): LibraryState {
         setTracks(listed);
         setError(null);
       })
-      .catch((failure: Error) => setError(`Cannot load the library: ${failure.message}`))
+      .catch((failure: Error) => {
+        setError({ name: failure.name, message: `Cannot load the library: ${failure.message}` });
+      })
       .finally(() => setLoading(false));
   }, [api]);
 
@@ -49,5 +55,11 @@ export function useLibrary(): LibraryState {
     };
   }, [api, load]);
 
-  return { tracks, loading, error, refresh };
+  return {
+    tracks,
+    loading,
+    error: error?.message ?? null,
+    settingsCanFix: error !== null && STORAGE_SETTINGS_ERRORS.includes(error.name as ErrorName),
+    refresh,
+  };
 }
