@@ -2,7 +2,7 @@ import { join } from 'node:path';
 
 import { createAppServices } from './app-services';
 import { MIGRATE_USAGE, runMigrate } from './cli/migrate-command';
-import { resolveDataDir } from './data-dir';
+import { prepareDataDir, resolveDataDir } from './data-dir';
 import { createLogger } from './log';
 import { createSettingsStore, openConfSettingsFile } from './settings/stored-settings';
 
@@ -47,6 +47,7 @@ async function main(): Promise<number> {
   }
 
   const dataDir = resolveDataDir(argv, process.env);
+  prepareDataDir(dataDir);
   const services = await createAppServices({
     dataDir,
     shell: 'cli',

@@ -7,7 +7,7 @@ import ElectronStore from 'electron-store';
 import { IPC_CHANNELS } from '../../shared/transport';
 import { createAppServices } from './app-services';
 import type { AppServices } from './app-services';
-import { resolveDataDir } from './data-dir';
+import { prepareDataDir, resolveDataDir } from './data-dir';
 import { dispatch } from './ipc/dispatch';
 import { createLogger } from './log';
 import { createSettingsStore } from './settings/stored-settings';
@@ -60,8 +60,9 @@ async function openWindow(current: AppServices): Promise<void> {
 }
 
 async function start(): Promise<void> {
-  await app.whenReady();
   const dataDir = app.getPath('userData');
+  prepareDataDir(dataDir);
+  await app.whenReady();
   const canEncrypt = safeStorage.isEncryptionAvailable();
 
   services = await createAppServices({

@@ -1,9 +1,15 @@
-import { request } from 'node:http';
+import { once } from 'node:events';
+import { createServer, request } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 
-import { startWebApp } from '../support/web-app';
+import { silentLogger } from '../../electron/main/log';
+import { startWebHost } from '../../electron/main/web-host/web-host';
+import { RENDERER_DIR, startWebApp } from '../support/web-app';
 import type { WebApp } from '../support/web-app';
 
 interface RawResponse {
@@ -106,5 +112,52 @@ describe('web host', () => {
     });
     expect(response.status).toBe(201);
     expect(JSON.parse(response.body).path).toContain('staging');
+  });
+});
+
+describe('web host port', () => {
+  let app: WebApp;
+  let occupant: Server;
+  let takenPort: number;
+
+  beforeAll(async () => {
+    app = await startWebApp();
+    occupant = createServer();
+    occupant.listen(0, '127.0.0.1');
+    await once(occupant, 'listening');
+    takenPort = (occupant.address() as AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    occupant?.close();
+    await app?.close();
+  });
+
+  function hostOn(port: number, fallbackToFreePort: boolean): ReturnType<typeof startWebHost> {
+    return startWebHost({
+      handlers: app.services.handlers,
+      bus: app.services.bus,
+      rendererDir: RENDERER_DIR,
+      stagingDir: join(app.dataDir, 'staging'),
+      port,
+      fallbackToFreePort,
+      logger: silentLogger(),
+    });
+  }
+
+  it('taken port falls back when allowed', async () => {
+    const host = await hostOn(takenPort, true);
+    try {
+      expect(host.port).not.toBe(takenPort);
+      expect(host.url).toBe(`http://127.0.0.1:${host.port}/`);
+      const response = await send(host.url, {});
+      expect(response.status).toBe(200);
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('taken port fails without fallback', async () => {
+    await expect(hostOn(takenPort, false)).rejects.toMatchObject({ code: 'EADDRINUSE' });
   });
 });
