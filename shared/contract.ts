@@ -52,6 +52,8 @@ export interface AppInfo {
   bucket: string;
   endpoint: string | null;
   delivery: DeliveryPath;
+  /** Reason configured CloudFront delivery cannot sign, so tracks play from S3; null when it can. */
+  deliveryProblem: string | null;
   /** Whether the shell can open a native file dialog (`uploads.pick`). */
   nativeFilePicker: boolean;
 }

@@ -117,6 +117,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       bucket: session.target.bucket,
       endpoint: session.target.endpoint,
       delivery: config.delivery.cloudfront === null ? 's3' : 'cloudfront',
+      deliveryProblem: session.signer.cloudFrontProblem(),
       nativeFilePicker: options.openFileDialog !== undefined,
     }),
     'library.list': async () => session.library.list(),

@@ -49,9 +49,13 @@ export function App(): ReactElement {
       <header className="topbar">
         <h1>Cratebox</h1>
         {info !== null && (
-          <span className="badge" data-testid="storage-badge" title={info.endpoint ?? undefined}>
+          <span
+            className="badge"
+            data-testid="storage-badge"
+            title={info.deliveryProblem ?? info.endpoint ?? undefined}
+          >
             {info.storage === 'embedded' ? 'Embedded store' : `S3 bucket ${info.bucket}`} ·{' '}
-            {info.delivery === 'cloudfront' ? 'CloudFront' : 'S3 URLs'}
+            {deliveryLabel(info)}
           </span>
         )}
         <div className="spacer" />
@@ -109,4 +113,13 @@ export function App(): ReactElement {
       {settingsOpen && <SettingsDialog onClose={() => setSettingsOpen(false)} />}
     </div>
   );
+}
+
+// CloudFront that cannot sign (with a bad key, for example) sends every track through S3, and the
+// badge shows that.
+function deliveryLabel(info: AppInfo): string {
+  if (info.delivery === 's3') {
+    return 'S3 URLs';
+  }
+  return info.deliveryProblem === null ? 'CloudFront' : 'S3 URLs (CloudFront unusable)';
 }

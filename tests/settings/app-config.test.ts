@@ -77,7 +77,29 @@ describe('resolveAppConfig', () => {
       null,
     );
     expect(config.delivery.cloudfront?.keyPairs[0]?.privateKeyPem).toBeNull();
-    expect(config.delivery.cloudfront?.keyPairs[0]?.loadError).toContain('missing.pem');
+    expect(config.delivery.cloudfront?.keyPairs[0]?.loadError).toBe(
+      `cannot read the private key of CloudFront key pair K1 (file ${join(folder, 'missing.pem')} from CRATEBOX_CLOUDFRONT_PRIVATE_KEY_FILE): file not found; check the path`,
+    );
+  });
+
+  it('names the variable a key came from', () => {
+    const config = resolveAppConfig(
+      {
+        CRATEBOX_CLOUDFRONT_DOMAIN: 'd1.cloudfront.net',
+        CRATEBOX_CLOUDFRONT_KEY_PAIR_ID: 'K1',
+        CRATEBOX_CLOUDFRONT_PRIVATE_KEY: 'pem text',
+        CRATEBOX_CLOUDFRONT_NEXT_KEY_PAIR_ID: 'K2',
+      },
+      defaults,
+      null,
+    );
+
+    const [first, next] = config.delivery.cloudfront?.keyPairs ?? [];
+    expect(first?.source).toBe('CRATEBOX_CLOUDFRONT_PRIVATE_KEY');
+    expect(next?.privateKeyPem).toBeNull();
+    expect(next?.loadError).toBe(
+      'no private key given for CloudFront key pair K2; set CRATEBOX_CLOUDFRONT_NEXT_PRIVATE_KEY_FILE to its PEM file, or CRATEBOX_CLOUDFRONT_NEXT_PRIVATE_KEY to the PEM text',
+    );
   });
 
   it('rejects an invalid CRATEBOX_BUCKET with the reason', () => {
@@ -159,6 +181,43 @@ describe('applySettingsUpdate', () => {
         },
         null,
       ),
-    ).toThrow(/not a readable PEM private key/);
+    ).toThrow(/not PEM text/);
+  });
+
+  it('rejects a public key file with what is expected', () => {
+    const publicKeyFile = join(folder, 'public.pem');
+    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    writeFileSync(publicKeyFile, publicKey.export({ type: 'spki', format: 'pem' }));
+
+    expect(() =>
+      applySettingsUpdate(
+        defaults,
+        { delivery: { cloudfront: cloudFrontWith(publicKeyFile) } },
+        null,
+      ),
+    ).toThrow(
+      `the private key of CloudFront key pair K1 (file ${publicKeyFile}) is a public key, not a private key`,
+    );
+  });
+
+  it('rejects a missing key file by path', () => {
+    const missing = join(folder, 'nowhere.pem');
+
+    expect(() =>
+      applySettingsUpdate(defaults, { delivery: { cloudfront: cloudFrontWith(missing) } }, null),
+    ).toThrow(
+      `cannot read the private key of CloudFront key pair K1 (file ${missing}): file not found; check the path`,
+    );
   });
 });
+
+function cloudFrontWith(privateKeyPath: string) {
+  return {
+    domain: 'd1.cloudfront.net',
+    keyPairs: [{ id: 'K1', privateKeyPath }],
+    activeKeyPairId: 'K1',
+    policy: 'canned' as const,
+    resource: null,
+    ipRange: null,
+  };
+}

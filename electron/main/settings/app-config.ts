@@ -27,6 +27,8 @@ export interface KeyPairConfig {
   id: string;
   privateKeyPem: string | null;
   loadError: string | null;
+  /** File or variable the key came from, e.g. `file /keys/k.pem from the settings`. */
+  source: string;
 }
 
 /** Delivery settings: how tracks reach the player. */
@@ -175,7 +177,7 @@ function resolveDelivery(env: Env, stored: StoredSettings, pick: Pick): Delivery
       return { urlLifetimeSeconds, cloudfront: null };
     }
     const keyPairs = saved.keyPairs.map((pair) =>
-      loadKeyPair(pair.id, undefined, pair.privateKeyPath),
+      loadKeyPair(pair.id, undefined, pair.privateKeyPath, null),
     );
     return { urlLifetimeSeconds, cloudfront: { ...saved, keyPairs } };
   }
@@ -186,7 +188,7 @@ function resolveDelivery(env: Env, stored: StoredSettings, pick: Pick): Delivery
     const id = env[`${prefix}_KEY_PAIR_ID`];
     if (id !== undefined) {
       keyPairs.push(
-        loadKeyPair(id, env[`${prefix}_PRIVATE_KEY`], env[`${prefix}_PRIVATE_KEY_FILE`]),
+        loadKeyPair(id, env[`${prefix}_PRIVATE_KEY`], env[`${prefix}_PRIVATE_KEY_FILE`], prefix),
       );
     }
   }
@@ -214,26 +216,58 @@ function resolveDelivery(env: Env, stored: StoredSettings, pick: Pick): Delivery
   };
 }
 
-function loadKeyPair(id: string, pem: string | undefined, path: string | undefined): KeyPairConfig {
+/**
+ * Reads the private key of one key pair from PEM text or a file. `envPrefix` names the variables
+ * the values came from (`CRATEBOX_CLOUDFRONT`, `CRATEBOX_CLOUDFRONT_NEXT`), or is null for the
+ * settings file, so problems name the setting to fix.
+ */
+function loadKeyPair(
+  id: string,
+  pem: string | undefined,
+  path: string | undefined,
+  envPrefix: string | null,
+): KeyPairConfig {
   if (pem !== undefined) {
-    return { id, privateKeyPem: pem.replace(/\\n/g, '\n'), loadError: null };
+    const source = `${envPrefix ?? 'CRATEBOX_CLOUDFRONT'}_PRIVATE_KEY`;
+    return { id, privateKeyPem: pem.replace(/\\n/g, '\n'), loadError: null, source };
   }
   if (path === undefined) {
+    const prefix = envPrefix ?? 'CRATEBOX_CLOUDFRONT';
     return {
       id,
       privateKeyPem: null,
-      loadError: `no private key given for CloudFront key pair ${id}`,
+      loadError: `no private key given for CloudFront key pair ${id}; set ${prefix}_PRIVATE_KEY_FILE to its PEM file, or ${prefix}_PRIVATE_KEY to the PEM text`,
+      source: `${prefix}_PRIVATE_KEY_FILE`,
     };
   }
+
+  const source = `file ${path} from ${envPrefix === null ? 'the settings' : `${envPrefix}_PRIVATE_KEY_FILE`}`;
   try {
-    return { id, privateKeyPem: readFileSync(path, 'utf8'), loadError: null };
+    return { id, privateKeyPem: readFileSync(path, 'utf8'), loadError: null, source };
   } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
     return {
       id,
       privateKeyPem: null,
-      loadError: `cannot read the private key of ${id} from ${path}: ${reason}`,
+      loadError: `cannot read the private key of CloudFront key pair ${id} (${source}): ${fileProblem(error)}`,
+      source,
     };
+  }
+}
+
+/** Describes why a key file could not be read, with what to check. */
+export function fileProblem(error: unknown): string {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case 'ENOENT':
+      return 'file not found; check the path';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied; let the user that runs Cratebox read the file';
+    case 'EISDIR':
+      return 'the path is a folder; give the PEM file inside it';
+    case 'ENOTDIR':
+      return 'part of the path is a file, not a folder; check the path';
+    default:
+      return error instanceof Error ? error.message : String(error);
   }
 }
 

@@ -1,8 +1,9 @@
-import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 import { CrateboxError } from '../../../shared/errors';
 import type { SettingsUpdate } from '../../../shared/settings';
+import { loadPrivateKey } from '../signing/private-keys';
+import { fileProblem } from './app-config';
 import type { StoredSettings } from './stored-settings';
 
 /** Encrypts a secret for storage at rest; null where the shell has no secure store. */
@@ -78,14 +79,19 @@ function checkCloudFrontKeys(
   }
 
   for (const pair of keyPairs) {
+    const source = `file ${pair.privateKeyPath}`;
+    let pem: string;
     try {
-      createPrivateKey(readFileSync(pair.privateKeyPath, 'utf8'));
+      pem = readFileSync(pair.privateKeyPath, 'utf8');
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
       throw new CrateboxError(
         'InvalidRequest',
-        `the private key file ${pair.privateKeyPath} for ${pair.id} is not a readable PEM private key (${reason})`,
+        `cannot read the private key of CloudFront key pair ${pair.id} (${source}): ${fileProblem(error)}`,
       );
+    }
+    const load = loadPrivateKey(pair.id, pem, source);
+    if (!load.ok) {
+      throw new CrateboxError('InvalidRequest', load.problem);
     }
   }
 }

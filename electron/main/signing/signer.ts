@@ -55,6 +55,11 @@ export interface Signer {
   urlFor(key: string, options?: UrlRequestOptions): Promise<PlayableUrl>;
   /** Sends a HEAD on the bucket to learn the server time; failures are logged and ignored. */
   syncClock(): Promise<void>;
+  /**
+   * Returns why configured CloudFront delivery cannot sign URLs (an invalid domain or private key),
+   * so every track plays from S3; null when CloudFront is usable or not configured.
+   */
+  cloudFrontProblem(): string | null;
   /** Forgets cached URLs and cool-downs. */
   reset(): void;
 }
@@ -173,6 +178,14 @@ export function createSigner(deps: SignerDeps): Signer {
       return recover(key, failedUrl, config);
     },
     syncClock,
+    cloudFrontProblem() {
+      const cloudfront = deps.config().cloudfront;
+      if (cloudfront === null) {
+        return null;
+      }
+      const setup = issuer.cloudFrontSetup(cloudfront);
+      return typeof setup === 'string' ? setup : null;
+    },
     reset() {
       issuer.reset();
     },
