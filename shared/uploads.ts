@@ -18,6 +18,7 @@ export type SkipReason =
   | 'empty'
   | 'truncated'
   | 'dropbox-file'
+  | 'system-file'
   | 'conflicted-copy'
   | 'key-collision';
 
@@ -95,6 +96,8 @@ export interface MigrationReport {
     unchanged: number;
     /** Files skipped as `not-audio` or `no-audio`. */
     skippedNotAudio: number;
+    /** Files and folders of the operating system, such as `.DS_Store`, skipped as `system-file`. */
+    skippedSystem: number;
     /** Every other skip: empty, truncated, Dropbox files, conflicted copies, key collisions. */
     skippedOther: number;
     failed: number;

@@ -104,6 +104,23 @@ describe('arguments', () => {
 });
 
 describe('migration', () => {
+  test('counts system files without listing them', async () => {
+    const folder = await folderWith('clutter', {
+      'Demos/01.mp3': 'id3v2.3.mp3',
+      'Demos/.DS_Store': Buffer.from('mac folder view'),
+      'Demos/Thumbs.db': Buffer.from('thumbnail cache'),
+      'Demos/._01.mp3': Buffer.from('Mac OS X        '),
+    });
+
+    const result = await migrate([folder]);
+
+    expect(result.code).toBe(EXIT.ok);
+    expect(result.stdout).toMatch(/Skipped, system: +3 files\n/);
+    expect(result.stdout).toMatch(/Other skips: +0 files\n/);
+    expect(result.stdout).not.toContain('.DS_Store');
+    expect(result.stdout).not.toContain('Thumbs.db');
+  });
+
   test('uploads, summarizes and writes the report', async () => {
     const folder = await folderWith('catalogue', {
       'Album/01.mp3': 'id3v2.3.mp3',

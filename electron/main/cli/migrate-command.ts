@@ -36,7 +36,8 @@ Uploads every audio file under <folder> to tracks/ in the bucket, keeping the fo
 structure (like "aws s3 cp --recursive"). Files already in the bucket with the same
 content are skipped, interrupted uploads continue where they stopped, and every file is checked
 against the SHA-256 checksum S3 reports. Dropbox's own files and conflicted copies are
-reported, not uploaded.
+reported, not uploaded. System files such as .DS_Store, ._* (AppleDouble), Thumbs.db and
+desktop.ini are skipped and counted.
 
 Options:
   --dry-run          Inspect the files and compare them with the bucket; upload nothing.

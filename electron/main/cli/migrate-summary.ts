@@ -25,6 +25,9 @@ export function formatSummary(report: MigrationReport, reportPath: string): stri
   );
   lines.push(`  Skipped, unchanged:  ${plural(summary.unchanged, 'file')}`);
   lines.push(`  Skipped, not audio:  ${plural(summary.skippedNotAudio, 'file')}`);
+  // System files (.DS_Store, Thumbs.db) are counted, not listed, because a large folder tree
+  // can contain hundreds of them.
+  lines.push(`  Skipped, system:     ${plural(summary.skippedSystem, 'file')}`);
   lines.push(`  Other skips:         ${plural(summary.skippedOther, 'file')}`);
   lines.push(
     ...listed(
@@ -55,7 +58,8 @@ function isOtherSkip(entry: ReportEntry): boolean {
     entry.outcome === 'skipped' &&
     entry.reason !== 'unchanged' &&
     entry.reason !== 'not-audio' &&
-    entry.reason !== 'no-audio'
+    entry.reason !== 'no-audio' &&
+    entry.reason !== 'system-file'
   );
 }
 

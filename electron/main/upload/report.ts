@@ -28,12 +28,14 @@ export function buildReport(
       skippedNotAudio: count(
         (entry) => entry.reason === 'not-audio' || entry.reason === 'no-audio',
       ),
+      skippedSystem: count((entry) => entry.reason === 'system-file'),
       skippedOther: count(
         (entry) =>
           entry.outcome === 'skipped' &&
           entry.reason !== 'unchanged' &&
           entry.reason !== 'not-audio' &&
-          entry.reason !== 'no-audio',
+          entry.reason !== 'no-audio' &&
+          entry.reason !== 'system-file',
       ),
       failed: count((entry) => entry.outcome === 'failed'),
       cancelled: count((entry) => entry.outcome === 'cancelled'),
@@ -81,7 +83,7 @@ export function reportPathIn(dir: string, batchId: string): string {
 
 /** Reads a batch's report from `dir`; returns null when it was never written. */
 export async function readReport(dir: string, batchId: string): Promise<MigrationReport | null> {
-  return (await readJsonFile(reportPathIn(dir, batchId))) as MigrationReport | null;
+  return withCurrentFields((await readJsonFile(reportPathIn(dir, batchId))) as StoredReport);
 }
 
 /** Number of most recently started batches whose reports are read to find the last one. */
@@ -101,10 +103,27 @@ export async function readLatestReport(dir: string): Promise<MigrationReport | n
 
   let latest: MigrationReport | null = null;
   for (const name of names.sort().slice(-RECENT_REPORTS)) {
-    const report = (await readJsonFile(join(dir, name))) as MigrationReport | null;
+    const report = withCurrentFields((await readJsonFile(join(dir, name))) as StoredReport);
     if (report !== null && (latest === null || report.finishedAt > latest.finishedAt)) {
       latest = report;
     }
   }
   return latest;
+}
+
+/** Report as read from disk; reports written before system files had their own count lack it. */
+type StoredReport =
+  | (Omit<MigrationReport, 'summary'> & {
+      summary: Omit<MigrationReport['summary'], 'skippedSystem'> & { skippedSystem?: number };
+    })
+  | null;
+
+function withCurrentFields(report: StoredReport): MigrationReport | null {
+  if (report === null) {
+    return null;
+  }
+  return {
+    ...report,
+    summary: { ...report.summary, skippedSystem: report.summary.skippedSystem ?? 0 },
+  };
 }

@@ -6,6 +6,7 @@ import type { Logger } from '../log';
 import type { SkipReason } from '../../../shared/uploads';
 import { trackKeyForPath } from '../../../shared/track-key';
 import { isDropboxFileName, originalOfConflictedCopy } from './dropbox-rules';
+import { systemFileOwner } from './system-files';
 
 /** A file or folder given to the uploader. */
 export interface UploadSource {
@@ -38,7 +39,8 @@ export interface PlanOptions {
 /**
  * Walks the sources and returns every file in them, sorted by name, with its key. Folders are
  * walked recursively, following symbolic links but never into a folder that contains the link.
- * Dropbox's own files, conflicted copies and files whose keys collide are marked as skipped.
+ * Files of the operating system and of Dropbox, conflicted copies and files whose keys collide
+ * are marked as skipped.
  */
 export async function planSources(
   sources: UploadSource[],
@@ -100,6 +102,14 @@ async function walkFolder(
   for await (const entry of directory) {
     const path = join(folder, entry.name);
     const childName = name === '' ? entry.name : `${name}/${entry.name}`;
+    const owner = systemFileOwner(entry.name);
+    if (owner !== null && entry.isDirectory()) {
+      // Folders such as `.Spotlight-V100` and `.Trashes` are large, and often unreadable to the
+      // user, so they are skipped as one entry instead of walked.
+      files.push(systemFolder(path, childName, owner));
+      continue;
+    }
+
     const info = await statEntry(path, entry);
     if (typeof info === 'string') {
       files.push(unreadable(path, childName, info));
@@ -132,7 +142,16 @@ function planFile(path: string, name: string, info: Stats): PlannedFile {
   };
   const segments = name.split('/');
 
-  // A segment test also catches everything inside `.dropbox.cache`.
+  // A segment test also catches files inside `.dropbox.cache` or a system folder, which dropped
+  // files name in their relative paths.
+  const systemSegment = segments.find((segment) => systemFileOwner(segment) !== null);
+  if (systemSegment !== undefined) {
+    file.skip = {
+      reason: 'system-file',
+      message: `"${name}" is a system file of ${systemFileOwner(systemSegment) ?? ''}, not a track`,
+    };
+    return file;
+  }
   if (segments.some(isDropboxFileName)) {
     file.skip = dropboxSkip(name);
     return file;
@@ -154,6 +173,21 @@ function planFile(path: string, name: string, info: Stats): PlannedFile {
     file.error = errorText(error);
   }
   return file;
+}
+
+function systemFolder(path: string, name: string, owner: string): PlannedFile {
+  return {
+    path,
+    name,
+    key: null,
+    sizeBytes: 0,
+    mtimeMs: 0,
+    skip: {
+      reason: 'system-file',
+      message: `"${name}" is a system folder of ${owner}, not a track`,
+    },
+    error: null,
+  };
 }
 
 function dropboxSkip(name: string): PlannedFile['skip'] {

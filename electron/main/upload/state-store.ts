@@ -24,6 +24,7 @@ const skipReason = z.enum([
   'empty',
   'truncated',
   'dropbox-file',
+  'system-file',
   'conflicted-copy',
   'key-collision',
 ]);

@@ -124,8 +124,8 @@ function ReportSummary({ report }: { report: MigrationReport }): ReactElement {
       <summary>
         Last {report.origin === 'cli' ? 'migration' : 'upload batch'}
         {report.root !== null && ` of ${report.root}`}: {summary.uploaded} uploaded,{' '}
-        {summary.unchanged} unchanged, {summary.skippedNotAudio} not audio, {summary.skippedOther}{' '}
-        other skips, {summary.failed} failed
+        {summary.unchanged} unchanged, {summary.skippedNotAudio} not audio, {summary.skippedSystem}{' '}
+        system files, {summary.skippedOther} other skips, {summary.failed} failed
         {report.dryRun && ' (dry run)'}
       </summary>
       <ul>
