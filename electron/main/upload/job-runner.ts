@@ -108,7 +108,10 @@ export async function runJob(
           context.describeError(error) ?? errorText(error),
           retryable ? attempt : null,
         );
-        context.logger.error({ jobId: stored.id, key, err: error }, 'upload failed');
+        context.logger.error(
+          { jobId: stored.id, key, problem: message, err: error },
+          'upload failed',
+        );
         return { kind: 'failed', message };
       }
 
