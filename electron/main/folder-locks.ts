@@ -8,10 +8,10 @@ import type { HeldLock, LockRecord } from './util/process-lock';
 /** Shell of a Cratebox process, as named in the locks it holds. */
 export type ShellName = AppInfo['shell'] | 'cli';
 
-/** What a Cratebox process publishes in the lock of a folder it uses. */
+/** Record that a Cratebox process publishes in the lock of a folder it uses. */
 export interface FolderLockInfo {
   shell: ShellName;
-  /** Address of web mode's page; null for the other shells and while web mode starts. */
+  /** Address of web mode's page, or null for the other shells and while web mode starts. */
   url: string | null;
 }
 

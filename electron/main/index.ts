@@ -66,7 +66,7 @@ async function openWindow(current: AppServices): Promise<void> {
 function showWindow(): void {
   const current = services;
   if (current === null) {
-    // Still starting; the window opens when the services are ready.
+    // The app is still starting, and its window opens once the services are ready.
     return;
   }
   const [window] = BrowserWindow.getAllWindows();

@@ -15,7 +15,7 @@ export interface ChildrenTogether<Result> {
 
 /**
  * Starts `count` children of store-child.ts in `mode` on `path`, waits until every one has loaded,
- * then tells them all to act at once and collects their outcomes.
+ * then signals them all to act at once and collects their outcomes.
  */
 export async function runChildrenTogether<Result>(
   mode: 'lock' | 'store',

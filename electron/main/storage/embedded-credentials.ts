@@ -38,7 +38,9 @@ export async function loadOrCreateCredentials(path: string): Promise<EmbeddedCre
 
   const winner = await readCredentials(path);
   if (winner === null) {
-    throw new Error(`the embedded store credentials in ${path} vanished while Cratebox started`);
+    throw new Error(
+      `the embedded store credentials file ${path} was deleted while Cratebox started; start it again`,
+    );
   }
   return winner;
 }

@@ -21,15 +21,15 @@ export interface EmbeddedStore {
   target: StorageTarget;
   /** Returns the endpoint that requests went to last. */
   endpoint(): string;
-  /** Returns the server this process runs; null while it uses another process's server. */
+  /** Returns the server this process runs, or null while it uses another process's server. */
   server(): EmbeddedS3Server | null;
   /** Stops this process's server, if it runs one, and lets another process take the store. */
   close(): Promise<void>;
 }
 
-/** What the process that runs the server publishes in `s3/server.lock`. */
+/** Record that the server's process publishes in `s3/server.lock`. */
 export interface ServerLockInfo {
-  /** Base URL of the server; null while the server starts. */
+  /** Base URL of the server, or null while it starts. */
   endpoint: string | null;
 }
 
@@ -37,7 +37,7 @@ type Role =
   | { kind: 'owner'; server: EmbeddedS3Server; lock: HeldLock<ServerLockInfo> }
   | { kind: 'joined'; holder: LockRecord<ServerLockInfo>; endpoint: string };
 
-// Polling interval while another process starts the server; starting takes well under a second.
+// Polling interval in milliseconds while another process starts the server.
 const STARTING_POLL_MS = 25;
 
 /**

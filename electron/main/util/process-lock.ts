@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 /** Contents of a lock file: the process that holds it and what it publishes to others. */
 export interface LockRecord<Info> {
   pid: number;
-  /** Start time of the process from /proc on Linux, which tells it from a later one with its pid. */
+  /** Start time of the process from /proc on Linux, to tell it from a later one with its pid. */
   started: string | null;
   /** Random id of one acquisition, so a stale lock is removed only while it is the one checked. */
   token: string;
@@ -17,7 +17,7 @@ export interface LockRecord<Info> {
 /** Lock file that this process holds. */
 export interface HeldLock<Info> {
   readonly path: string;
-  /** Replaces the published info; readers see the old or the new record, never a mix. */
+  /** Replaces the published info. Readers see the old or the new record, never a mix. */
   update(info: Info): Promise<void>;
   /** Deletes the lock file while it is still this acquisition's. */
   release(): Promise<void>;
@@ -53,7 +53,7 @@ export async function tryAcquireLock<Info>(path: string, info: Info): Promise<Lo
 
     const holder = await readLock<Info>(path);
     if (holder === null) {
-      // The holder released the lock after the link failed; try again.
+      // The holder released the lock after the link failed, so try again.
       continue;
     }
     if (isLockHeld(holder)) {
@@ -63,7 +63,7 @@ export async function tryAcquireLock<Info>(path: string, info: Info): Promise<Lo
   }
 }
 
-/** Reads the record of the lock file at `path`; returns null when there is none. */
+/** Reads the record of the lock file at `path`, or returns null when there is none. */
 export async function readLock<Info>(path: string): Promise<LockRecord<Info> | null> {
   let text: string;
   try {
@@ -109,13 +109,13 @@ async function linkRecord(path: string, record: LockRecord<unknown>): Promise<bo
 
 /**
  * Deletes the lock file at `path` if it still has `token`. Two processes may find the same stale
- * lock, and the later one must not delete the lock that the earlier one created in its place, so
- * the removal runs under a lock of its own, named after the stale token and taken the same way.
+ * lock, and the later one must not delete the lock that the earlier one created in its place.
+ * So the removal runs under a lock of its own, named after the stale token and taken the same way.
  */
 async function removeStaleLock(path: string, token: string): Promise<void> {
   const removal = await tryAcquireLock(`${path}.${token}.stale`, null);
   if (!removal.acquired) {
-    // Another process is removing this lock; it takes a moment.
+    // Another process is removing this lock, which takes a moment.
     await sleep(10);
     return;
   }
@@ -214,7 +214,7 @@ function isProcessAlive(pid: number): boolean {
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
-  // A process that was killed but not yet reaped by its parent still answers signal 0.
+  // A process that was killed but not yet reaped by its parent still accepts signal 0.
   return processState(pid) !== 'Z';
 }
 
