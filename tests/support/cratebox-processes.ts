@@ -90,19 +90,29 @@ export function spawnCratebox(
   };
 }
 
-/** Starts web mode on `dataDir` and waits until it prints its address. */
-export async function startWebMode(
-  dataDir: string,
-  env: Record<string, string> = {},
-): Promise<WebProcess> {
-  const web = spawnCratebox(BUILT_WEB, ['--data-dir', dataDir], env);
+/** Starts web mode on `dataDir` without waiting for it. */
+export function spawnWebMode(dataDir: string, env: Record<string, string> = {}): CrateboxProcess {
+  return spawnCratebox(BUILT_WEB, ['--data-dir', dataDir], env);
+}
+
+/** Waits until web mode prints its address, and returns it. */
+export async function webAddress(web: CrateboxProcess): Promise<string> {
   const address = /open (http:\/\/127\.0\.0\.1:\d+\/)/;
   await waitUntil(() => address.test(web.stdout()) || web.exitStatus() !== null);
   const url = address.exec(web.stdout())?.[1];
   if (url === undefined) {
     throw new Error(`web mode exited with ${JSON.stringify(web.exitStatus())}: ${web.stderr()}`);
   }
-  return { ...web, url };
+  return url;
+}
+
+/** Starts web mode on `dataDir` and waits until it prints its address. */
+export async function startWebMode(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<WebProcess> {
+  const web = spawnWebMode(dataDir, env);
+  return { ...web, url: await webAddress(web) };
 }
 
 /** Starts `cratebox migrate folder` on `dataDir`. */

@@ -15,19 +15,21 @@ import { silentLogger } from '../../electron/main/log';
 import { EMBEDDED_BUCKET } from '../../electron/main/settings/app-config';
 import { openEmbeddedStore } from '../../electron/main/storage/embedded-store';
 import { createS3Client } from '../../electron/main/storage/s3-client';
-import { sha256Of, sha256OfFile, writeNoiseWav } from '../support/audio-files';
+import { sha256Of, sha256OfFile } from '../support/audio-files';
 import {
-  BUILT_WEB,
-  spawnCratebox,
+  spawnWebMode,
   startMigration,
   startWebMode,
+  webAddress,
 } from '../support/cratebox-processes';
 import type { CrateboxProcess } from '../support/cratebox-processes';
 import { AUDIO_FIXTURES } from '../support/fixtures';
 import { waitUntil } from '../support/wait';
+import { ffmpeg } from './inspect-helpers.js';
 
-const MIB = 1024 * 1024;
-const LARGE_TRACKS = ['Live 1.wav', 'Live 2.wav', 'Live 3.wav'];
+// Long recordings of 25 MiB as WAV and 17 MiB as FLAC, so each is sent in 4 to 6 parts of 5 MiB.
+const LARGE_TRACKS = ['Live 1.wav', 'Live 2.flac', 'Live 3.wav'];
+const LARGE_TRACK_SECONDS = 150;
 const FIXTURE_TRACKS = ['id3v2.3.mp3', "MusicBrainz - Beth Hart - Sinner's Prayer.flac"];
 // Small parts, one file and two parts at a time, so the migration is mid-upload for a while.
 const SLOW_MIGRATION = {
@@ -38,26 +40,23 @@ const SLOW_MIGRATION = {
 
 let root: string;
 let catalogue: string;
-let smallCatalogue: string;
 const started: CrateboxProcess[] = [];
 
 beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'cratebox-shared-folder-'));
   catalogue = join(root, 'catalogue');
-  smallCatalogue = join(root, 'small-catalogue');
   await mkdir(catalogue, { recursive: true });
-  await mkdir(smallCatalogue, { recursive: true });
-  for (const name of LARGE_TRACKS) {
-    await writeNoiseWav(join(catalogue, name), 24 * MIB + 44);
+  for (const [index, name] of LARGE_TRACKS.entries()) {
+    const noise = `anoisesrc=duration=${LARGE_TRACK_SECONDS}:color=pink:seed=${index + 1}`;
+    await ffmpeg('-f', 'lavfi', '-i', noise, '-ac', '2', '-ar', '44100', join(catalogue, name));
   }
   for (const name of FIXTURE_TRACKS) {
     await copyFile(join(AUDIO_FIXTURES, name), join(catalogue, name));
-    await copyFile(join(AUDIO_FIXTURES, name), join(smallCatalogue, name));
   }
 });
 
 afterEach(async () => {
-  await Promise.all(started.splice(0).map((process) => process.stop()));
+  await Promise.all(started.splice(0).map((child) => child.stop()));
 });
 
 afterAll(async () => {
@@ -68,9 +67,9 @@ async function newDataDir(): Promise<string> {
   return mkdtemp(join(root, 'data-'));
 }
 
-function track<T extends CrateboxProcess>(process: T): T {
-  started.push(process);
-  return process;
+function track<T extends CrateboxProcess>(child: T): T {
+  started.push(child);
+  return child;
 }
 
 /** Folder of the CLI's upload queue for the embedded store. */
@@ -97,15 +96,25 @@ async function partsRecorded(dataDir: string): Promise<number> {
 }
 
 /** Returns the state letter of a process from /proc, such as 'T' once it is stopped. */
-function processState(pid: number): string {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+function processState(pid: number): string | null {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
   return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
 }
 
-/** Stops a process with SIGSTOP and waits until it no longer runs. */
-async function freeze(process: CrateboxProcess): Promise<void> {
-  process.signal('SIGSTOP');
-  await waitUntil(() => processState(process.pid) === 'T');
+/** Stops a running process with SIGSTOP and waits until it no longer runs. */
+async function freeze(child: CrateboxProcess): Promise<void> {
+  child.signal('SIGSTOP');
+  await waitUntil(() => child.exitStatus() !== null || processState(child.pid) === 'T');
+  if (child.exitStatus() !== null) {
+    throw new Error(
+      `the process ended before it could be stopped, so it needs more files to upload: ${child.stderr()}`,
+    );
+  }
 }
 
 /** Opens the data folder's store in the test and returns its tracks' SHA-256 by key. */
@@ -151,7 +160,6 @@ describe('migration beside web mode', () => {
       // Stopping the CLI once parts are stored pins it mid-migration while web mode ends.
       await waitUntil(async () => (await partsRecorded(dataDir)) > 0 || cli.exitStatus() !== null);
       await freeze(cli);
-      expect(cli.exitStatus()).toBeNull();
       expect(existsSync(join(cliStateDir(dataDir), 'reports'))).toBe(false);
       const serverLock = JSON.parse(readFileSync(join(dataDir, 's3', 'server.lock'), 'utf8')) as {
         pid: number;
@@ -184,7 +192,7 @@ describe('second process on one folder', () => {
     const dataDir = await newDataDir();
     const first = track(await startWebMode(dataDir));
 
-    const second = track(spawnCratebox(BUILT_WEB, ['--data-dir', dataDir]));
+    const second = track(spawnWebMode(dataDir));
     const exit = await second.exited;
 
     expect(exit).toEqual({ code: 1, signal: null });
@@ -202,13 +210,12 @@ describe('second process on one folder', () => {
 
   test('second migration is rejected', { timeout: 120_000 }, async () => {
     const dataDir = await newDataDir();
-    const first = track(startMigration(dataDir, smallCatalogue));
+    const first = track(startMigration(dataDir, catalogue, SLOW_MIGRATION));
     const queueLock = join(cliStateDir(dataDir), 'queue.lock');
     await waitUntil(() => existsSync(queueLock) || first.exitStatus() !== null);
     await freeze(first);
-    expect(first.exitStatus()).toBeNull();
 
-    const second = track(startMigration(dataDir, smallCatalogue));
+    const second = track(startMigration(dataDir, catalogue));
     const secondExit = await second.exited;
     first.signal('SIGCONT');
     const firstExit = await first.exited;
@@ -218,7 +225,7 @@ describe('second process on one folder', () => {
       `cratebox: another cratebox migrate is already running on this data folder (pid ${first.pid}); wait for it to finish, or stop it and run this command again: files already uploaded are skipped`,
     );
     expect(firstExit, first.stderr()).toEqual({ code: 0, signal: null });
-    expect(first.stdout()).toMatch(/Uploaded: +2 files/);
+    expect(first.stdout()).toMatch(/Uploaded: +5 files/);
   });
 });
 
@@ -229,19 +236,24 @@ describe('fresh folder', () => {
     async () => {
       const dataDir = await newDataDir();
 
-      const webStarting = startWebMode(dataDir, { CRATEBOX_LOG_LEVEL: 'info' });
-      const cli = track(startMigration(dataDir, smallCatalogue, { CRATEBOX_LOG_LEVEL: 'info' }));
-      // The CLI opens the store before it locks its queue. Holding it there until web mode is up
-      // keeps both alive while each opens the store, so exactly one of them may start the server.
+      const web = track(spawnWebMode(dataDir, { CRATEBOX_LOG_LEVEL: 'info' }));
+      const cli = track(
+        startMigration(dataDir, catalogue, { ...SLOW_MIGRATION, CRATEBOX_LOG_LEVEL: 'info' }),
+      );
+      // The CLI opens the store before it locks its queue. Holding it there until web mode has
+      // opened the store too keeps both alive while each opens it, so exactly one of them may
+      // start the server.
       const queueLock = join(cliStateDir(dataDir), 'queue.lock');
       await waitUntil(() => existsSync(queueLock) || cli.exitStatus() !== null);
       await freeze(cli);
-      const web = track(await webStarting);
+      const storeOpened = /"msg":"(embedded store started|joined the embedded store)/;
+      await waitUntil(() => storeOpened.test(web.stderr()) || web.exitStatus() !== null);
       cli.signal('SIGCONT');
+      await webAddress(web);
       const cliExit = await cli.exited;
 
       expect(cliExit, cli.stderr()).toEqual({ code: 0, signal: null });
-      expect(cli.stdout()).toMatch(/Uploaded: +2 files/);
+      expect(cli.stdout()).toMatch(/Uploaded: +5 files/);
       const logs = web.stderr() + cli.stderr();
       expect(logs.match(/"msg":"embedded store started"/g)).toHaveLength(1);
       expect(
@@ -254,7 +266,9 @@ describe('fresh folder', () => {
       };
       expect(credentials.accessKeyId).toMatch(/^CRATEBOX[0-9A-F]{12}$/);
       const stored = await storedTracks(dataDir);
-      expect(stored.sha256).toEqual(await sourceTracks(smallCatalogue, FIXTURE_TRACKS));
+      expect(stored.sha256).toEqual(
+        await sourceTracks(catalogue, [...LARGE_TRACKS, ...FIXTURE_TRACKS]),
+      );
     },
   );
 });
