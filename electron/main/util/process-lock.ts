@@ -77,7 +77,12 @@ export async function readLock<Info>(path: string): Promise<LockRecord<Info> | n
   return parseRecord<Info>(path, text);
 }
 
-/** Checks whether the process named in a lock record still runs, so the lock is not stale. */
+/**
+ * Checks whether the process named in a lock record still runs, so the lock is not stale.
+ *
+ * NOTE: a pid means something only on one machine and in one pid namespace, so these locks do
+ * not protect a data folder shared over the network or between containers.
+ */
 export function isLockHeld(record: LockRecord<unknown>): boolean {
   if (record.pid === process.pid) {
     return heldLocks.has(record.token);
