@@ -5,6 +5,8 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { AppInfo } from '../../shared/contract';
 import { CrateboxError } from '../../shared/errors';
 import type { Handlers } from './ipc/dispatch';
+import { lockUploadState } from './folder-locks';
+import type { FolderLock } from './folder-locks';
 import { EventBus } from './ipc/event-bus';
 import { createLibraryService } from './library/library-service';
 import type { LibraryService } from './library/library-service';
@@ -63,6 +65,8 @@ interface Session {
   /** Folder of this storage target's state: upload queues, reports, library cache. */
   dir: string;
   store: EmbeddedStore | null;
+  /** Lock on the upload state folder, which only this process writes while it holds the lock. */
+  stateLock: FolderLock;
   target: StorageTarget;
   s3: S3Client;
   library: LibraryService;
@@ -103,7 +107,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       shell: options.shell === 'cli' ? 'web' : options.shell,
       storage: config.storage.mode,
       bucket: session.target.bucket,
-      endpoint: session.target.endpoint,
+      endpoint: session.store?.endpoint() ?? session.target.endpoint,
       delivery: config.delivery.cloudfront === null ? 's3' : 'cloudfront',
       nativeFilePicker: options.openFileDialog !== undefined,
     }),
@@ -187,8 +191,16 @@ async function openSession(
   const store =
     config.storage.mode === 'embedded' ? await openEmbeddedStore(dataDir, logger) : null;
   const target = store?.target ?? awsTarget(config);
-  const s3 = createS3Client(target);
   const sessionDir = join(dataDir, 'sessions', sessionName(target));
+  const stateDir = join(sessionDir, options.shell === 'cli' ? CLI_STATE : 'uploads');
+  let stateLock: FolderLock;
+  try {
+    stateLock = await lockUploadState(stateDir, options.shell);
+  } catch (error) {
+    await store?.close();
+    throw error;
+  }
+  const s3 = createS3Client(target);
 
   const library = createLibraryService({
     s3,
@@ -200,6 +212,7 @@ async function openSession(
     config,
     dir: sessionDir,
     store,
+    stateLock,
     target,
     s3,
     library,
@@ -212,7 +225,7 @@ async function openSession(
     engine: createUploadEngine({
       s3,
       bucket: target.bucket,
-      stateDir: join(sessionDir, options.shell === 'cli' ? CLI_STATE : 'uploads'),
+      stateDir,
       options: () => session.config.uploads,
       inspect: inspector.inspect,
       logger,
@@ -225,6 +238,7 @@ async function openSession(
 
 async function closeSession(session: Session): Promise<void> {
   await session.engine.close();
+  await session.stateLock.release();
   session.s3.destroy();
   await session.store?.close();
 }

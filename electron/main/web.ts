@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 
 import { createAppServices } from './app-services';
 import { resolveDataDir } from './data-dir';
+import { lockDataFolder } from './folder-locks';
 import { createLogger } from './log';
 import { createSettingsStore, openConfSettingsFile } from './settings/stored-settings';
 import { restrictToStaging } from './web-host/web-handlers';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
 
   const logger = createLogger();
   const dataDir = resolveDataDir(process.argv, process.env);
+  const instance = await lockDataFolder(dataDir, 'web');
   const services = await createAppServices({
     dataDir,
     shell: 'web',
@@ -56,11 +58,13 @@ async function main(): Promise<void> {
     port,
     logger,
   });
+  await instance.update({ shell: 'web', url: host.url });
   console.log(`Cratebox web mode: open ${host.url} (data in ${dataDir}; Ctrl+C stops)`);
 
   const stop = async (): Promise<void> => {
     await host.close();
     await services.close();
+    await instance.release();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());
