@@ -7,6 +7,8 @@ import type { AppInfo } from '../../shared/contract';
 import { CrateboxError } from '../../shared/errors';
 import { TRACKS_PREFIX } from '../../shared/track-key';
 import type { Handlers } from './ipc/dispatch';
+import { lockUploadState } from './folder-locks';
+import type { FolderLock } from './folder-locks';
 import { EventBus } from './ipc/event-bus';
 import { createLibraryService } from './library/library-service';
 import type { LibraryService } from './library/library-service';
@@ -73,9 +75,11 @@ interface Session {
   /** Folder of this storage target's state: upload queues, reports, library cache. */
   dir: string;
   store: EmbeddedStore | null;
+  /** Lock on the upload state folder, which only this process writes while it holds the lock. */
+  stateLock: FolderLock;
   target: StorageTarget;
-  /** Bucket, region, endpoint and credentials as error messages name them. */
-  description: StorageDescription;
+  /** Returns the bucket, region, endpoint and credentials as error messages name them. */
+  describe(): StorageDescription;
   s3: S3Client;
   library: LibraryService;
   signer: Signer;
@@ -115,7 +119,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       shell: options.shell === 'cli' ? 'web' : options.shell,
       storage: config.storage.mode,
       bucket: session.target.bucket,
-      endpoint: session.target.endpoint,
+      endpoint: session.store?.endpoint() ?? session.target.endpoint,
       delivery: config.delivery.cloudfront === null ? 's3' : 'cloudfront',
       deliveryProblem: session.signer.cloudFrontProblem(),
       nativeFilePicker: options.openFileDialog !== undefined,
@@ -169,17 +173,17 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   };
 
   return {
-    handlers: translateStorageErrors(handlers, () => session.description),
+    handlers: translateStorageErrors(handlers, () => session.describe()),
     bus,
     engine: () => session.engine,
     async checkStorage(): Promise<void> {
-      const { s3, target, description } = session;
+      const { s3, target } = session;
       try {
         await s3.send(
           new ListObjectsV2Command({ Bucket: target.bucket, Prefix: TRACKS_PREFIX, MaxKeys: 1 }),
         );
       } catch (error) {
-        throw storageError(error, description) ?? error;
+        throw storageError(error, session.describe()) ?? error;
       }
     },
     async close(): Promise<void> {
@@ -231,10 +235,21 @@ async function openSession(
   const store =
     config.storage.mode === 'embedded' ? await openEmbeddedStore(dataDir, logger) : null;
   const target = store?.target ?? awsTarget(config);
+  const sessionDir = join(dataDir, 'sessions', sessionName(target));
+  const stateDir = join(sessionDir, options.shell === 'cli' ? CLI_STATE : 'uploads');
+  let stateLock: FolderLock;
+  try {
+    stateLock = await lockUploadState(stateDir, options.shell);
+  } catch (error) {
+    await store?.close();
+    throw error;
+  }
   const s3 = createS3Client(target);
   const description = await describeStorage(config, target, s3, options.env);
-  const describeError = (error: unknown): CrateboxError | null => storageError(error, description);
-  const sessionDir = join(dataDir, 'sessions', sessionName(target));
+  // The embedded store's endpoint moves when another process takes the store over.
+  const describe = (): StorageDescription =>
+    store === null ? description : { ...description, endpoint: store.endpoint() };
+  const describeError = (error: unknown): CrateboxError | null => storageError(error, describe());
 
   const library = createLibraryService({
     s3,
@@ -246,8 +261,9 @@ async function openSession(
     config,
     dir: sessionDir,
     store,
+    stateLock,
     target,
-    description,
+    describe,
     s3,
     library,
     signer: createSigner({
@@ -260,7 +276,7 @@ async function openSession(
     engine: createUploadEngine({
       s3,
       bucket: target.bucket,
-      stateDir: join(sessionDir, options.shell === 'cli' ? CLI_STATE : 'uploads'),
+      stateDir,
       options: () => session.config.uploads,
       inspect: inspector.inspect,
       logger,
@@ -274,6 +290,7 @@ async function openSession(
 
 async function closeSession(session: Session): Promise<void> {
   await session.engine.close();
+  await session.stateLock.release();
   session.s3.destroy();
   await session.store?.close();
 }

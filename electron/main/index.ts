@@ -8,12 +8,15 @@ import { IPC_CHANNELS } from '../../shared/transport';
 import { createAppServices } from './app-services';
 import type { AppServices } from './app-services';
 import { prepareDataDir, resolveDataDir } from './data-dir';
+import { lockDataFolder } from './folder-locks';
+import type { FolderLock } from './folder-locks';
 import { dispatch } from './ipc/dispatch';
 import { createLogger } from './log';
 import { createSettingsStore } from './settings/stored-settings';
 
 const logger = createLogger();
 let services: AppServices | null = null;
+let instance: FolderLock | null = null;
 
 // The data folder can be moved with --data-dir or CRATEBOX_DATA_DIR; Electron's own caches follow.
 app.setPath('userData', resolveDataDir(process.argv, process.env));
@@ -59,10 +62,30 @@ async function openWindow(current: AppServices): Promise<void> {
     : window.loadURL(devServer));
 }
 
+/** Brings the app's window to the front, or opens one where none is left (macOS). */
+function showWindow(): void {
+  const current = services;
+  if (current === null) {
+    // The app is still starting, and its window opens once the services are ready.
+    return;
+  }
+  const [window] = BrowserWindow.getAllWindows();
+  if (window === undefined) {
+    void openWindow(current);
+    return;
+  }
+  if (window.isMinimized()) {
+    window.restore();
+  }
+  window.focus();
+}
+
 async function start(): Promise<void> {
   const dataDir = app.getPath('userData');
   prepareDataDir(dataDir);
   await app.whenReady();
+  // Web mode on the same folder is not covered by Electron's single-instance lock.
+  instance = await lockDataFolder(dataDir, 'electron');
   const canEncrypt = safeStorage.isEncryptionAvailable();
 
   services = await createAppServices({
@@ -128,15 +151,29 @@ app.on('will-quit', (event) => {
     event.preventDefault();
     const closing = services;
     services = null;
-    void closing.close().finally(() => app.quit());
+    void closing
+      .close()
+      .then(() => instance?.release())
+      .finally(() => app.quit());
   }
 });
 
-start().catch((error: unknown) => {
-  logger.error({ err: error }, 'Cratebox failed to start');
-  dialog.showErrorBox(
-    'Cratebox cannot start',
-    error instanceof Error ? error.message : String(error),
+// Electron keys this lock on the userData folder set above, so a second desktop app on the same
+// data folder hands its launch to the first one, which shows its window, and quits.
+if (app.requestSingleInstanceLock()) {
+  app.on('second-instance', showWindow);
+  start().catch((error: unknown) => {
+    logger.error({ err: error }, 'Cratebox failed to start');
+    dialog.showErrorBox(
+      'Cratebox cannot start',
+      error instanceof Error ? error.message : String(error),
+    );
+    app.exit(1);
+  });
+} else {
+  logger.info(
+    { dataDir: app.getPath('userData') },
+    'another Cratebox window uses this data folder; showing that one',
   );
-  app.exit(1);
-});
+  app.quit();
+}

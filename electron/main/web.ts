@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 
 import { createAppServices } from './app-services';
 import { prepareDataDir, resolveDataDir } from './data-dir';
+import { lockDataFolder } from './folder-locks';
 import { createLogger } from './log';
 import { createSettingsStore, openConfSettingsFile } from './settings/stored-settings';
 import { restrictToStaging } from './web-host/web-handlers';
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
   const logger = createLogger();
   const dataDir = resolveDataDir(process.argv, process.env);
   prepareDataDir(dataDir);
+  const instance = await lockDataFolder(dataDir, 'web');
   const services = await createAppServices({
     dataDir,
     shell: 'web',
@@ -71,8 +73,10 @@ async function main(): Promise<void> {
     });
   } catch (error) {
     await services.close();
+    await instance.release();
     throw listenError(error, port);
   }
+  await instance.update({ shell: 'web', url: host.url });
 
   if (host.port !== port && port !== 0) {
     console.log(`Cratebox web mode: port ${port} is in use, so this run listens on a free port.`);
@@ -87,6 +91,7 @@ async function main(): Promise<void> {
   const stop = async (): Promise<void> => {
     await host.close();
     await services.close();
+    await instance.release();
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());

@@ -79,13 +79,13 @@ function embeddedStoreTarget(dataDir: string): StorageTarget {
     accessKeyId: string;
     secretAccessKey: string;
   };
-  const server = JSON.parse(readFileSync(join(dataDir, 's3', 'server.json'), 'utf8')) as {
-    endpoint: string;
+  const server = JSON.parse(readFileSync(join(dataDir, 's3', 'server.lock'), 'utf8')) as {
+    info: { endpoint: string };
   };
   return {
     bucket: EMBEDDED_BUCKET,
     region: EMBEDDED_REGION,
-    endpoint: server.endpoint,
+    endpoint: server.info.endpoint,
     forcePathStyle: true,
     credentials,
   };

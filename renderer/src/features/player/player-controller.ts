@@ -193,6 +193,8 @@ export class PlayerController {
 
   /** Moves playback to `seconds`. */
   seek(seconds: number): void {
+    // NOTE: Chromium seeks in an MP3 without a Xing or VBRI table by its average bitrate, so in a
+    // VBR file of that kind the audio can land a few seconds away from the waveform position.
     this.media.currentTime = Math.max(0, seconds);
     this.update({ position: this.media.currentTime });
   }
