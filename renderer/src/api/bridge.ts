@@ -1,8 +1,14 @@
-import type { CrateboxApi } from '../../../shared/contract';
+import type { CrateboxApi, Method, Reply, RequestOf, Results } from '../../../shared/contract';
+import { errorFromPayload } from '../../../shared/errors';
 import { createSocketApi } from './socket-api';
 
-/** The desktop bridge the Electron preload exposes as `window.cratebox`. */
-export interface DesktopBridge extends CrateboxApi {
+/**
+ * The desktop bridge the Electron preload exposes as `window.cratebox`. Its calls resolve to
+ * replies, so that a failure keeps its error name across contextBridge.
+ */
+export interface DesktopBridge {
+  invoke<M extends Method>(method: M, request: RequestOf<M>): Promise<Reply<Results[M]>>;
+  on: CrateboxApi['on'];
   pathForFile(file: File): string;
 }
 
@@ -20,7 +26,20 @@ export type Shell =
 export function connectShell(): Shell {
   const bridge = window.cratebox;
   if (bridge !== undefined) {
-    return { kind: 'electron', api: bridge, bridge };
+    return { kind: 'electron', api: apiOverBridge(bridge), bridge };
   }
   return { kind: 'web', api: createSocketApi(window.location) };
+}
+
+function apiOverBridge(bridge: DesktopBridge): CrateboxApi {
+  return {
+    async invoke(method, request) {
+      const reply = await bridge.invoke(method, request);
+      if (!reply.ok) {
+        throw errorFromPayload(reply.error);
+      }
+      return reply.result;
+    },
+    on: (event, listener) => bridge.on(event, listener),
+  };
 }

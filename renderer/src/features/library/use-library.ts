@@ -59,8 +59,6 @@ export function useLibrary(): LibraryState {
     tracks,
     loading,
     error: error?.message ?? null,
-    // NOTE: Electron's contextBridge rebuilds a thrown error from its message, so in the desktop
-    // app the name may arrive as Error and the settings button stay hidden; web mode keeps it.
     settingsCanFix: error !== null && STORAGE_SETTINGS_ERRORS.includes(error.name as ErrorName),
     refresh,
   };
