@@ -48,8 +48,15 @@ async function main(): Promise<void> {
   });
 
   const stagingDir = join(dataDir, 'staging');
+  const staging = restrictToStaging({
+    handlers: services.handlers,
+    stagingDir,
+    engine: services.engine,
+    pathsInUse: services.pathsInUse,
+    logger,
+  });
   const host = await startWebHost({
-    handlers: restrictToStaging(services.handlers, stagingDir, services.engine, logger),
+    handlers: staging.handlers,
     bus: services.bus,
     rendererDir: join(dirname(fileURLToPath(import.meta.url)), '../renderer'),
     stagingDir,
@@ -59,6 +66,7 @@ async function main(): Promise<void> {
   console.log(`Cratebox web mode: open ${host.url} (data in ${dataDir}; Ctrl+C stops)`);
 
   const stop = async (): Promise<void> => {
+    staging.close();
     await host.close();
     await services.close();
     process.exit(0);
