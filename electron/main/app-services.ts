@@ -256,6 +256,8 @@ async function openSession(
       logger,
       onProgress: (progress) => bus.emit('uploads.progress', progress),
       onUploaded: (key) => bus.emit('library.changed', { keys: [key], storageChanged: false }),
+      onReport: (report) =>
+        bus.emit('uploads.reportWritten', { id: report.id, origin: report.origin }),
     }),
     cliWatch: null,
   };

@@ -35,6 +35,8 @@ export interface UploadEngineDeps {
   onProgress: (progress: UploadProgress) => void;
   /** Called once per track object stored, after its peaks. */
   onUploaded: (key: string) => void;
+  /** Called with each batch report once it is written. */
+  onReport?: (report: MigrationReport) => void;
   /** Clock in milliseconds since the epoch; `Date.now` when absent. */
   now?: () => number;
   retry?: RetryPolicy;

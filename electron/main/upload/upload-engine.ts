@@ -21,7 +21,13 @@ export function createUploadEngine(deps: UploadEngineDeps): UploadEngine {
   const { logger } = deps;
   const store = createStateStore(deps.stateDir, logger);
   const queue = createQueueState({ store, now, logger, onProgress: deps.onProgress });
-  const batches = createBatchTracker({ queue, reportsDir: store.reportsDir, logger, now });
+  const batches = createBatchTracker({
+    queue,
+    reportsDir: store.reportsDir,
+    logger,
+    now,
+    onReport: deps.onReport,
+  });
   const scheduler = createJobScheduler(deps, { queue, store, batches });
   let closed = false;
 
