@@ -65,15 +65,22 @@ export async function watchUploadState(
     options.onQueueSaved,
   );
 
-  const watchers: FSWatcher[] = [
-    watch(reportsDir, { persistent: false }, () => reportChanged.call()),
+  const watchers: FSWatcher[] = [];
+  try {
+    watchers.push(watch(reportsDir, { persistent: false }, () => reportChanged.call()));
     // queue.json is replaced by a rename; the folder's watch sees it, a watch on the file would not.
-    watch(stateDir, { persistent: false }, (_event, name) => {
-      if (name === null || name === 'queue.json') {
-        queueSaved.call();
-      }
-    }),
-  ];
+    watchers.push(
+      watch(stateDir, { persistent: false }, (_event, name) => {
+        if (name === null || name === 'queue.json') {
+          queueSaved.call();
+        }
+      }),
+    );
+  } catch (error) {
+    // fs.watch throws, e.g. with ENOSPC when Linux has no inotify watch left.
+    watchers.forEach((watcher) => watcher.close());
+    throw error;
+  }
   for (const watcher of watchers) {
     watcher.on('error', (error) => {
       logger.warn({ err: error, stateDir }, 'watching the upload state folder stopped');
