@@ -64,6 +64,7 @@ async function buildTree(): Promise<void> {
 function uploaded(relativePath: string, bytes: number): ReportEntry {
   return {
     path: join(root, relativePath),
+    name: relativePath,
     key: `tracks/${relativePath.normalize('NFC')}`,
     outcome: 'uploaded',
     reason: null,
@@ -82,6 +83,7 @@ function skipped(
   const walkerSkip = reason === 'dropbox-file' || reason === 'conflicted-copy';
   return {
     path: join(root, relativePath),
+    name: relativePath,
     key: walkerSkip ? null : `tracks/${relativePath.normalize('NFC')}`,
     outcome: 'skipped',
     reason,
