@@ -102,6 +102,7 @@ export const requestSchemas = {
   'uploads.resume': z.object({ id: jobId }).strict(),
   'uploads.cancel': z.object({ id: jobId }).strict(),
   'uploads.retry': z.object({ id: jobId }).strict(),
+  'uploads.discard': z.object({ id: jobId }).strict(),
   'uploads.clearFinished': empty,
   'uploads.lastReport': empty,
   'settings.get': empty,
@@ -130,6 +131,7 @@ export interface Results {
   'uploads.resume': UploadJobView;
   'uploads.cancel': UploadJobView;
   'uploads.retry': UploadJobView;
+  'uploads.discard': UploadSnapshot;
   'uploads.clearFinished': UploadSnapshot;
   'uploads.lastReport': MigrationReport | null;
   'settings.get': PublicSettings;
@@ -139,7 +141,13 @@ export interface Results {
 /** Events the main process pushes to every window. */
 export interface Events {
   'uploads.progress': UploadProgress;
-  'library.changed': { keys: string[] };
+  /** A report was written, by this app's queue or by a `cratebox migrate` run. */
+  'uploads.reportWritten': { id: string; origin: MigrationReport['origin'] };
+  /**
+   * Tracks were stored. `storageChanged` means the app now reads another bucket or store, so
+   * every track listed before is gone from the library.
+   */
+  'library.changed': { keys: string[]; storageChanged: boolean };
   'settings.changed': PublicSettings;
 }
 

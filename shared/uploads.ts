@@ -35,6 +35,11 @@ export interface UploadJobView {
   message: string | null;
   bytesTotal: number;
   bytesSent: number;
+  /**
+   * Bytes of the local file read so far while it is inspected or compared with the stored track
+   * before its upload; null when no such read is under way.
+   */
+  bytesRead: number | null;
   bytesPerSecond: number;
   secondsLeft: number | null;
   attempts: number;
@@ -53,6 +58,8 @@ export interface UploadTotals {
   bytesSent: number;
   bytesPerSecond: number;
   secondsLeft: number | null;
+  /** Files being read before their upload (tags, hashes, peaks), and their progress in bytes. */
+  reading: { files: number; bytesRead: number; bytesTotal: number };
 }
 
 /** Full state of the upload queue. */
@@ -73,7 +80,13 @@ export type ReportOutcome = 'uploaded' | 'would-upload' | 'skipped' | 'failed' |
 
 /** One line of a migration report. */
 export interface ReportEntry {
+  /** Local path of the file that was read; for a file sent by a browser, its staged copy. */
   path: string;
+  /**
+   * Path relative to the dropped or migrated folder, or the file name, as the user knows it.
+   * Absent in reports written before it was recorded.
+   */
+  name?: string;
   key: string | null;
   outcome: ReportOutcome;
   reason: SkipReason | null;

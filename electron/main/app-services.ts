@@ -1,3 +1,4 @@
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -32,9 +33,14 @@ import type { InspectPool } from './upload/inspect/inspect-pool';
 import { readLatestReport } from './upload/report';
 import { createUploadEngine } from './upload/upload-engine';
 import type { UploadEngine } from './upload/engine-types';
+import { pathsStillRead, readSavedQueue } from './upload/state-store';
+import { watchUploadState } from './upload/state-watcher';
+import type { UploadStateWatch } from './upload/state-watcher';
 
 /** Upload state folder of the CLI; separate from the app's, because both may run at once. */
 const CLI_STATE = 'uploads-cli';
+/** Upload state folder of the desktop app and web mode. */
+const APP_STATE = 'uploads';
 
 /** Dependencies a shell (Electron, web mode, CLI) provides to the services. */
 export interface AppServicesOptions {
@@ -66,6 +72,12 @@ export interface AppServices {
    * it. Throws a {@link CrateboxError} that states what to change when they do not.
    */
   checkStorage(): Promise<void>;
+  /**
+   * Returns the local paths that the app's upload jobs may still read: those of the open storage
+   * session's queue, and of the queues saved for other storage targets, which resume when that
+   * storage is selected again.
+   */
+  pathsInUse(): Promise<Set<string>>;
   close(): Promise<void>;
 }
 
@@ -84,6 +96,8 @@ interface Session {
   library: LibraryService;
   signer: Signer;
   engine: UploadEngine;
+  /** Watch on the CLI's state folder, so a migration run beside the app shows up in it. */
+  cliWatch: UploadStateWatch | null;
 }
 
 /** Starts every main-process service for one data folder. */
@@ -108,8 +122,12 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     if (storageChanged) {
       logger.info({ mode: next.storage.mode }, 'storage settings changed; reopening the library');
       await closeSession(session);
-      session = await openSession(next, options, bus, inspector);
-      bus.emit('library.changed', { keys: [] });
+      try {
+        session = await openSession(next, options, bus, inspector);
+      } finally {
+        // Also on failure: the tracks of the closed session are no longer reachable.
+        bus.emit('library.changed', { keys: [], storageChanged: true });
+      }
     }
   };
 
@@ -144,11 +162,16 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
             { origin: 'desktop' },
           );
     },
-    'uploads.list': async () => session.engine.snapshot(),
+    'uploads.list': async () => {
+      const { engine } = session;
+      await engine.whenLoaded();
+      return engine.snapshot();
+    },
     'uploads.pause': async ({ id }) => session.engine.pause(id),
     'uploads.resume': async ({ id }) => session.engine.resume(id),
     'uploads.cancel': async ({ id }) => session.engine.cancel(id),
     'uploads.retry': async ({ id }) => session.engine.retry(id),
+    'uploads.discard': async ({ id }) => session.engine.discard(id),
     'uploads.clearFinished': async () => session.engine.clearFinished(),
     'uploads.lastReport': async () => {
       // The CLI keeps its own queue, so a migration run from the terminal is read from its folder.
@@ -185,6 +208,21 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       } catch (error) {
         throw storageError(error, session.describe()) ?? error;
       }
+    },
+    async pathsInUse(): Promise<Set<string>> {
+      const current = session;
+      const paths = await current.engine.pathsInUse();
+      const sessionsDir = join(options.dataDir, 'sessions');
+      const names = await readdir(sessionsDir).catch(() => []);
+      for (const name of names) {
+        const dir = join(sessionsDir, name);
+        if (dir === current.dir) {
+          continue;
+        }
+        const saved = await readSavedQueue(join(dir, APP_STATE));
+        pathsStillRead(saved?.jobs ?? []).forEach((path) => paths.add(path));
+      }
+      return paths;
     },
     async close(): Promise<void> {
       await closeSession(session);
@@ -236,7 +274,7 @@ async function openSession(
     config.storage.mode === 'embedded' ? await openEmbeddedStore(dataDir, logger) : null;
   const target = store?.target ?? awsTarget(config);
   const sessionDir = join(dataDir, 'sessions', sessionName(target));
-  const stateDir = join(sessionDir, options.shell === 'cli' ? CLI_STATE : 'uploads');
+  const stateDir = join(sessionDir, options.shell === 'cli' ? CLI_STATE : APP_STATE);
   let stateLock: FolderLock;
   try {
     stateLock = await lockUploadState(stateDir, options.shell);
@@ -282,13 +320,46 @@ async function openSession(
       logger,
       describeError: (error) => describeError(error)?.message ?? null,
       onProgress: (progress) => bus.emit('uploads.progress', progress),
-      onUploaded: (key) => bus.emit('library.changed', { keys: [key] }),
+      onUploaded: (key) => bus.emit('library.changed', { keys: [key], storageChanged: false }),
+      onReport: (report) =>
+        bus.emit('uploads.reportWritten', { id: report.id, origin: report.origin }),
     }),
+    cliWatch: null,
   };
+  if (options.shell !== 'cli') {
+    session.cliWatch = await watchCli(join(sessionDir, CLI_STATE), bus, logger);
+  }
   return session;
 }
 
+// A migration in the terminal uploads to the same bucket: its saved queue means tracks may have
+// been stored, and its report belongs in the transfers panel.
+async function watchCli(
+  stateDir: string,
+  bus: EventBus,
+  logger: Logger,
+): Promise<UploadStateWatch | null> {
+  try {
+    return await watchUploadState({
+      stateDir,
+      logger,
+      onReport: (report) => {
+        bus.emit('uploads.reportWritten', { id: report.id, origin: report.origin });
+        bus.emit('library.changed', { keys: [], storageChanged: false });
+      },
+      onQueueSaved: () => bus.emit('library.changed', { keys: [], storageChanged: false }),
+    });
+  } catch (error) {
+    logger.warn(
+      { err: error, stateDir },
+      'cannot watch the CLI state folder; run Refresh after a migration',
+    );
+    return null;
+  }
+}
+
 async function closeSession(session: Session): Promise<void> {
+  session.cliWatch?.close();
   await session.engine.close();
   await session.stateLock.release();
   session.s3.destroy();

@@ -33,6 +33,8 @@ async function openWindow(current: AppServices): Promise<void> {
     width: 1200,
     height: 800,
     title: 'Cratebox',
+    // Linux and Windows show it in the title bar and task bar; resources/ sits beside out/.
+    icon: join(import.meta.dirname, '../../resources/icon.png'),
     backgroundColor: '#14171c',
     webPreferences: {
       preload: join(import.meta.dirname, '../preload/index.cjs'),

@@ -59,10 +59,17 @@ async function main(): Promise<void> {
   });
 
   const stagingDir = join(dataDir, 'staging');
+  const staging = restrictToStaging({
+    handlers: services.handlers,
+    stagingDir,
+    engine: services.engine,
+    pathsInUse: services.pathsInUse,
+    logger,
+  });
   let host;
   try {
     host = await startWebHost({
-      handlers: restrictToStaging(services.handlers, stagingDir, services.engine, logger),
+      handlers: staging.handlers,
       bus: services.bus,
       rendererDir: join(dirname(fileURLToPath(import.meta.url)), '../renderer'),
       stagingDir,
@@ -72,6 +79,7 @@ async function main(): Promise<void> {
       logger,
     });
   } catch (error) {
+    staging.close();
     await services.close();
     await instance.release();
     throw listenError(error, port);
@@ -89,6 +97,7 @@ async function main(): Promise<void> {
   });
 
   const stop = async (): Promise<void> => {
+    staging.close();
     await host.close();
     await services.close();
     await instance.release();

@@ -3,6 +3,7 @@ import type { ReactElement } from 'react';
 
 import type { AppInfo } from '../../shared/contract';
 import { useShell } from './api/shell-context';
+import { useConnectionState, useOnReconnect } from './api/use-connection';
 import { LibraryView } from './features/library/library-view';
 import { useLibrary } from './features/library/use-library';
 import { PlayerBar } from './features/player/player-bar';
@@ -23,12 +24,22 @@ export function App(): ReactElement {
   const [settingsOpen, setSettingsOpen] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
   const folderInput = useRef<HTMLInputElement>(null);
+  const connection = useConnectionState();
+
+  const loadInfo = useCallback(() => {
+    api.invoke('app.info', {}).then(setInfo, () => undefined);
+  }, [api]);
+  useOnReconnect(loadInfo);
 
   useEffect(() => {
-    const load = (): void => void api.invoke('app.info', {}).then(setInfo, () => undefined);
-    load();
-    return api.on('settings.changed', load);
-  }, [api]);
+    loadInfo();
+    return api.on('settings.changed', loadInfo);
+  }, [api, loadInfo]);
+
+  const { controller } = player;
+  useEffect(() => {
+    controller?.setQueue(library.tracks);
+  }, [controller, library.tracks]);
 
   const pick = (folders: boolean): void => {
     if (info?.nativeFilePicker === true) {
@@ -46,6 +57,11 @@ export function App(): ReactElement {
 
   return (
     <div className="app">
+      {connection === 'lost' && (
+        <div className="connection-banner" role="status" data-testid="connection-banner">
+          Connection lost, reconnecting…
+        </div>
+      )}
       <header className="topbar">
         <h1>Cratebox</h1>
         {info !== null && (
@@ -85,6 +101,7 @@ export function App(): ReactElement {
           ref={folderInput}
           type="file"
           hidden
+          data-testid="folder-input"
           {...{ webkitdirectory: '' }}
           onChange={(event) => {
             if (event.target.files !== null) {

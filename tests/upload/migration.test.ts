@@ -68,6 +68,7 @@ async function buildTree(): Promise<void> {
 function uploaded(relativePath: string, bytes: number): ReportEntry {
   return {
     path: join(root, relativePath),
+    name: relativePath,
     key: `tracks/${relativePath.normalize('NFC')}`,
     outcome: 'uploaded',
     reason: null,
@@ -87,6 +88,7 @@ function skipped(
     reason === 'dropbox-file' || reason === 'system-file' || reason === 'conflicted-copy';
   return {
     path: join(root, relativePath),
+    name: relativePath,
     key: walkerSkip ? null : `tracks/${relativePath.normalize('NFC')}`,
     outcome: 'skipped',
     reason,

@@ -25,6 +25,7 @@ function job(overrides: Partial<UploadJobView>): UploadJobView {
     message: null,
     bytesTotal: 0,
     bytesSent: 0,
+    bytesRead: null,
     bytesPerSecond: 0,
     secondsLeft: null,
     attempts: 0,
@@ -125,6 +126,20 @@ describe('computeTotals', () => {
     );
     expect(totals.bytesTotal).toBe(7);
     expect(totals.done).toBe(1);
+  });
+
+  test('sums files being read before upload', () => {
+    const totals = computeTotals(
+      [
+        job({ id: 'a', state: 'preparing', bytesTotal: 200, bytesRead: 90 }),
+        job({ id: 'b', state: 'preparing', bytesTotal: 100, bytesRead: 0 }),
+        job({ id: 'c', state: 'preparing', bytesTotal: 50 }),
+        job({ id: 'd', state: 'uploading', bytesTotal: 400, bytesSent: 10 }),
+      ],
+      0,
+      () => false,
+    );
+    expect(totals.reading).toEqual({ files: 2, bytesRead: 90, bytesTotal: 300 });
   });
 
   test('bytes sent never exceed the total per job', () => {

@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -15,7 +16,10 @@ import type { WebApp } from '../support/web-app';
 interface RawResponse {
   status: number;
   body: string;
+  contentType: string;
 }
+
+const REPOSITORY = join(import.meta.dirname, '..', '..');
 
 function send(
   url: string,
@@ -28,7 +32,13 @@ function send(
       (response) => {
         let body = '';
         response.on('data', (chunk: Buffer) => (body += chunk.toString()));
-        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        response.on('end', () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            body,
+            contentType: response.headers['content-type'] ?? '',
+          }),
+        );
       },
     );
     outgoing.on('error', reject);
@@ -72,6 +82,27 @@ describe('web host', () => {
     const response = await send(app.url, {});
     expect(response.status).toBe(200);
     expect(response.body).toContain('<div id="root">');
+  });
+
+  it('serves an SVG favicon', async () => {
+    const page = await send(app.url, {});
+    const href = /<link rel="icon" type="image\/svg\+xml" href="\.\/([^"]+)"/.exec(page.body)?.[1];
+    expect(href).toBeDefined();
+
+    const icon = await send(`${app.url}${href}`, {});
+    expect(icon.status).toBe(200);
+    expect(icon.contentType).toContain('image/svg+xml');
+    expect(icon.body).toContain('<svg');
+  });
+
+  it('has the window icon the Electron shell loads', () => {
+    // electron/main/index.ts loads it relative to out/main, where the build puts the entry.
+    const path = join(REPOSITORY, 'out', 'main', '..', '..', 'resources', 'icon.png');
+    expect(existsSync(path)).toBe(true);
+    const png = readFileSync(path);
+    expect(png.subarray(1, 4).toString('latin1')).toBe('PNG');
+    expect(png.readUInt32BE(16)).toBe(512);
+    expect(png.readUInt32BE(20)).toBe(512);
   });
 
   it('rejects requests addressed to another host name', async () => {

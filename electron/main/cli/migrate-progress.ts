@@ -34,13 +34,27 @@ function finishedFiles(totals: UploadTotals): number {
   return totals.done + totals.skipped + totals.failed;
 }
 
+/**
+ * Describes the files being read before their upload, e.g. `Reading 45%` or
+ * `Reading 3 files, 45%`; empty when none is. Reading a large file takes a while, and without
+ * this the display would stand at 0% meanwhile.
+ */
+export function readingText(totals: UploadTotals): string {
+  const { files, bytesRead, bytesTotal } = totals.reading;
+  if (files === 0) {
+    return '';
+  }
+  const percent = bytesTotal > 0 ? Math.floor((bytesRead / bytesTotal) * 100) : 0;
+  return files === 1 ? `Reading ${percent}%` : `Reading ${files} files, ${percent}%`;
+}
+
 function barDisplay(stream: OutputStream, dryRun: boolean): ProgressDisplay {
   const bar = new SingleBar(
     {
       stream,
       format: dryRun
-        ? 'Checking  [{bar}] {value}/{total} files'
-        : 'Uploading [{bar}] {percentage}% | {sent} of {size} | {finished}/{files} files | {rate} | {left}',
+        ? 'Checking  [{bar}] {value}/{total} files{reading}'
+        : 'Uploading [{bar}] {percentage}% | {sent} of {size} | {finished}/{files} files | {rate} | {left}{reading}',
       hideCursor: true,
       fps: 5,
     },
@@ -51,6 +65,7 @@ function barDisplay(stream: OutputStream, dryRun: boolean): ProgressDisplay {
   return {
     update(totals: UploadTotals): void {
       const total = dryRun ? totals.files : totals.bytesTotal;
+      const reading = readingText(totals);
       const value = dryRun ? finishedFiles(totals) : totals.bytesSent;
       const payload = {
         sent: formatBytes(totals.bytesSent),
@@ -62,6 +77,7 @@ function barDisplay(stream: OutputStream, dryRun: boolean): ProgressDisplay {
           totals.secondsLeft === null
             ? 'time left unknown'
             : `${formatDuration(totals.secondsLeft)} left`,
+        reading: reading === '' ? '' : ` | ${reading}`,
       };
       if (!started) {
         bar.start(total, value, payload);
@@ -88,8 +104,10 @@ function lineDisplay(stream: OutputStream, dryRun: boolean, now: () => number): 
       }
       lastLine = now();
       const files = `${finishedFiles(totals)}/${totals.files} files checked`;
+      const readingNow = readingText(totals);
+      const reading = readingNow === '' ? '' : `, ${readingNow.toLowerCase()}`;
       if (dryRun) {
-        stream.write(`${files}\n`);
+        stream.write(`${files}${reading}\n`);
         return;
       }
       const left =
@@ -97,7 +115,7 @@ function lineDisplay(stream: OutputStream, dryRun: boolean, now: () => number): 
           ? 'time left unknown'
           : `about ${formatDuration(totals.secondsLeft)} left`;
       stream.write(
-        `${files}, ${formatBytes(totals.bytesSent)} of ${formatBytes(totals.bytesTotal)} sent, ${formatBytes(totals.bytesPerSecond)}/s, ${left}\n`,
+        `${files}, ${formatBytes(totals.bytesSent)} of ${formatBytes(totals.bytesTotal)} sent, ${formatBytes(totals.bytesPerSecond)}/s, ${left}${reading}\n`,
       );
     },
     stop(): void {},

@@ -73,7 +73,7 @@ function listed(
     .slice(0, max)
     .map(
       (entry) =>
-        `    ${printable(relative(root, entry.path) || entry.path)}: ${printable(describe(entry))}`,
+        `    ${printable(entry.name ?? (relative(root, entry.path) || entry.path))}: ${printable(describe(entry))}`,
     );
   if (entries.length > max) {
     lines.push(`    … and ${entries.length - max} more; see the report`);

@@ -35,6 +35,8 @@ export interface UploadEngineDeps {
   onProgress: (progress: UploadProgress) => void;
   /** Called once per track object stored, after its peaks. */
   onUploaded: (key: string) => void;
+  /** Called with each batch report once it is written. */
+  onReport?: (report: MigrationReport) => void;
   /** Clock in milliseconds since the epoch; `Date.now` when absent. */
   now?: () => number;
   retry?: RetryPolicy;
@@ -54,6 +56,12 @@ export interface AddOptions {
   dryRun?: boolean;
   /** Files uploaded at once while this batch has work, in place of `parallelFiles`. */
   parallelFiles?: number;
+  /**
+   * Whether the sources are temporary copies whose paths mean nothing to the user (web mode
+   * stages the files a browser sends). Messages and reports then name each file by its
+   * `relativePath` instead of its path.
+   */
+  stagedCopies?: boolean;
 }
 
 /** Upload queue of the main process, shared by drag-and-drop, the file picker and the CLI. */
@@ -71,7 +79,15 @@ export interface UploadEngine {
   cancel(id: string): Promise<UploadJobView>;
   /** Queues a failed or cancelled job again; it continues from the parts the server has. */
   retry(id: string): UploadJobView;
+  /**
+   * Removes a job from the queue. One that has not ended is cancelled first, and the unfinished
+   * upload of any job is deleted; when that fails, the job stays and the call rejects.
+   */
+  discard(id: string): Promise<UploadSnapshot>;
+  /** Returns the queue as it is now; empty until the saved queue is loaded (see `whenLoaded`). */
   snapshot(): UploadSnapshot;
+  /** Resolves once the queue saved by an earlier run is loaded. */
+  whenLoaded(): Promise<void>;
   /** Removes done, skipped and cancelled jobs whose batch has finished. */
   clearFinished(): UploadSnapshot;
   /** Resolves with the report of a batch once every job in it has finished. */

@@ -48,6 +48,8 @@ export interface FileJobInput {
     'record' | 'serverParts' | 'localPartSha256' | 'saveRecord' | 'logger'
   >;
   onPhase(phase: 'preparing' | 'uploading' | 'verifying'): void;
+  /** Receives the bytes read while the file is hashed or inspected, and null when a read ends. */
+  onReadProgress(bytesRead: number | null): void;
 }
 
 /**
@@ -64,12 +66,8 @@ export async function runFileJob(input: FileJobInput): Promise<FileJobOutcome> {
 
   // Checked before the inspection, which costs far more than hashing (it decodes the audio).
   const stored = await headTrack(s3, bucket, job.key);
-  const unchanged = await hasSameBytes(
-    job.path,
-    before.size,
-    stored,
-    partSizeBytes,
-    input.inspectSignal,
+  const unchanged = await reading(input, (onProgress) =>
+    hasSameBytes(job.path, before.size, stored, partSizeBytes, input.inspectSignal, onProgress),
   );
   if (unchanged) {
     await checkUnchanged(job.path, before.size, before.mtimeMs);
@@ -91,11 +89,9 @@ export async function runFileJob(input: FileJobInput): Promise<FileJobOutcome> {
     throw new UploadPausedError();
   }
 
-  const inspection = await input.inspect(job.path, {
-    partSizeBytes,
-    signal: input.inspectSignal,
-    logger,
-  });
+  const inspection = await reading(input, (onProgress) =>
+    input.inspect(job.path, { partSizeBytes, signal: input.inspectSignal, logger, onProgress }),
+  );
   if (input.hooks.isPaused()) {
     throw new UploadPausedError();
   }
@@ -174,13 +170,28 @@ async function restorePeaks(
   if (peaksKey === null || (await objectExists(input.s3, input.bucket, peaksKey))) {
     return;
   }
-  const inspection = await input.inspect(input.job.path, {
-    partSizeBytes,
-    signal: input.inspectSignal,
-    logger: input.logger,
-  });
+  const inspection = await reading(input, (onProgress) =>
+    input.inspect(input.job.path, {
+      partSizeBytes,
+      signal: input.inspectSignal,
+      logger: input.logger,
+      onProgress,
+    }),
+  );
   if (inspection.kind === 'audio') {
     await storePeaks(input, inspection);
+  }
+}
+
+// Reports a read of the file from its first progress on, and its end however it ends.
+async function reading<T>(
+  input: FileJobInput,
+  read: (onProgress: (bytesRead: number) => void) => Promise<T>,
+): Promise<T> {
+  try {
+    return await read((bytesRead) => input.onReadProgress(bytesRead));
+  } finally {
+    input.onReadProgress(null);
   }
 }
 

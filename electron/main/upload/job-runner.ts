@@ -35,6 +35,8 @@ export interface RunContext {
   describeError(error: unknown): string | null;
   /** Called whenever the job's fields change. */
   onChange(): void;
+  /** Called when `run.bytesRead` changed; nothing that needs saving changed with it. */
+  onReadProgress(): void;
   onWireBytes(delta: number): void;
 }
 
@@ -82,6 +84,10 @@ export async function runJob(
         onPhase: (phase) => {
           run.phase = phase;
           context.onChange();
+        },
+        onReadProgress: (bytesRead) => {
+          run.bytesRead = bytesRead;
+          context.onReadProgress();
         },
       });
       return { kind: 'finished', outcome };

@@ -72,6 +72,7 @@ export function createJobScheduler(
       pauseRequested: false,
       cancelRequested: false,
       phase: 'preparing',
+      bytesRead: null,
       finished: Promise.resolve(),
     };
     entry.run = run;
@@ -113,6 +114,7 @@ export function createJobScheduler(
         stored.state = run.pauseRequested ? 'paused' : run.phase;
         queue.changed(entry);
       },
+      onReadProgress: () => queue.touch(entry),
       onWireBytes: (delta) => queue.recordWireBytes(entry, delta),
     });
 

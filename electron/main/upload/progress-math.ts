@@ -73,6 +73,7 @@ export function computeTotals(
     bytesSent: 0,
     bytesPerSecond,
     secondsLeft: null,
+    reading: { files: 0, bytesRead: 0, bytesTotal: 0 },
   };
 
   for (const job of jobs) {
@@ -84,6 +85,12 @@ export function computeTotals(
       totals.skipped += 1;
     } else if (job.state === 'failed') {
       totals.failed += 1;
+    }
+
+    if (job.bytesRead !== null) {
+      totals.reading.files += 1;
+      totals.reading.bytesRead += Math.min(job.bytesRead, job.bytesTotal);
+      totals.reading.bytesTotal += job.bytesTotal;
     }
 
     const counted = job.state !== 'skipped' && job.state !== 'failed' && job.state !== 'cancelled';

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 
 import type { MigrationReport, ReportEntry, ReportOutcome } from '../../../shared/uploads';
 import { readJsonFile, writeJsonAtomic } from './atomic-json';
+import { textForUser } from './job-text';
 import type { StoredBatch, StoredJob } from './state-store';
 
 /** Builds the report of a finished batch from the final state of its jobs. */
@@ -48,10 +49,11 @@ export function buildReport(
 function entryOf(job: StoredJob): ReportEntry {
   return {
     path: job.path,
+    name: job.name,
     key: job.key,
     outcome: outcomeOf(job),
     reason: job.state === 'skipped' ? job.skipReason : null,
-    message: job.message,
+    message: textForUser(job, job.message),
     bytes: job.bytesTotal,
   };
 }

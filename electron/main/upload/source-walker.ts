@@ -33,6 +33,8 @@ export interface PlannedFile {
 export interface PlanOptions {
   /** Folder that keys are relative to, as in `aws s3 cp --recursive`; absent for dropped files. */
   root?: string;
+  /** Whether the sources are temporary copies, so messages name files by their names, not paths. */
+  stagedCopies?: boolean;
   logger: Logger;
 }
 
@@ -64,7 +66,7 @@ export async function planSources(
   }
 
   const unique = dropDuplicates(files);
-  markCollisions(unique);
+  markCollisions(unique, options.stagedCopies === true ? (file) => file.name : (file) => file.path);
   return unique.sort((a, b) => compareNames(a.name, b.name));
 }
 
@@ -219,7 +221,7 @@ function dropDuplicates(files: PlannedFile[]): PlannedFile[] {
  * of one name. Keys that differ only in case are marked too, because a copy of the library on a
  * case-insensitive disk (the default on macOS and Windows) could not keep them apart.
  */
-function markCollisions(files: PlannedFile[]): void {
+function markCollisions(files: PlannedFile[], label: (file: PlannedFile) => string): void {
   const byFoldedKey = new Map<string, PlannedFile[]>();
   for (const file of files) {
     if (file.key === null || file.skip !== null) {
@@ -235,10 +237,10 @@ function markCollisions(files: PlannedFile[]): void {
     }
     for (const file of group) {
       const others = group.filter((other) => other !== file);
-      const names = others.map((other) => `"${other.path}"`).join(', ');
+      const names = others.map((other) => `"${label(other)}"`).join(', ');
       file.skip = {
         reason: 'key-collision',
-        message: `"${file.path}" and ${names} map to the same key ${file.key}${collisionHint(file, others)}; rename one of them`,
+        message: `"${label(file)}" and ${names} map to the same key ${file.key}${collisionHint(file, others)}; rename one of them`,
       };
     }
   }

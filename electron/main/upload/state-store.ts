@@ -46,6 +46,8 @@ const storedJobSchema = z.object({
   attempts: z.number(),
   resumed: z.boolean(),
   dryRun: z.boolean(),
+  /** Whether `path` is a temporary copy that web mode made of a file sent by the browser. */
+  stagedCopy: z.boolean().default(false),
 });
 
 const storedBatchSchema = z.object({
@@ -97,6 +99,32 @@ export type QueueFile = z.infer<typeof queueFileSchema>;
 
 /** State that lets a running or interrupted upload continue after a restart. */
 export type UploadRecord = z.infer<typeof uploadRecordSchema>;
+
+/** Returns the local paths that jobs may read again: those of every job not done or skipped. */
+export function pathsStillRead(jobs: Iterable<StoredJob>): Set<string> {
+  const paths = new Set<string>();
+  for (const job of jobs) {
+    if (job.state !== 'done' && job.state !== 'skipped') {
+      paths.add(job.path);
+    }
+  }
+  return paths;
+}
+
+/**
+ * Reads the queue saved in `stateDir` without changing the folder, for a process that does not
+ * run that queue; returns null when there is none or it is invalid.
+ */
+export async function readSavedQueue(stateDir: string): Promise<QueueFile | null> {
+  let raw: unknown;
+  try {
+    raw = await readJsonFile(join(stateDir, 'queue.json'));
+  } catch {
+    return null;
+  }
+  const parsed = queueFileSchema.safeParse(raw);
+  return parsed.success ? parsed.data : null;
+}
 
 /** Reads and writes the queue and the per-upload records under one state folder. */
 export interface StateStore {

@@ -10,7 +10,7 @@ import type { JobEntry } from './queue-state';
 import { reportPathIn } from './report';
 import { planSources } from './source-walker';
 import type { UploadSource } from './source-walker';
-import { createStateStore } from './state-store';
+import { createStateStore, pathsStillRead } from './state-store';
 
 /**
  * Creates the upload engine: loads the queue persisted under `stateDir` and starts the jobs a
@@ -21,7 +21,13 @@ export function createUploadEngine(deps: UploadEngineDeps): UploadEngine {
   const { logger } = deps;
   const store = createStateStore(deps.stateDir, logger);
   const queue = createQueueState({ store, now, logger, onProgress: deps.onProgress });
-  const batches = createBatchTracker({ queue, reportsDir: store.reportsDir, logger, now });
+  const batches = createBatchTracker({
+    queue,
+    reportsDir: store.reportsDir,
+    logger,
+    now,
+    onReport: deps.onReport,
+  });
   const scheduler = createJobScheduler(deps, { queue, store, batches });
   let closed = false;
 
@@ -47,6 +53,15 @@ export function createUploadEngine(deps: UploadEngineDeps): UploadEngine {
     return entry;
   }
 
+  // A finished batch with no job left in the queue has nothing more to show or report.
+  function forgetEndedBatches(): void {
+    for (const batch of [...queue.batches.values()]) {
+      if (batch.finished && batch.jobIds.every((jobId) => !queue.jobs.has(jobId))) {
+        queue.batches.delete(batch.id);
+      }
+    }
+  }
+
   function closedError(): CrateboxError {
     return new CrateboxError(
       'Unsupported',
@@ -63,8 +78,9 @@ export function createUploadEngine(deps: UploadEngineDeps): UploadEngine {
       const startedAt = now();
       const batchId = newBatchId(startedAt);
       const dryRun = options.dryRun ?? false;
-      const files = await planSources(sources, { root: options.root, logger });
-      const jobIds = queue.addFiles(files, batchId, dryRun);
+      const stagedCopies = options.stagedCopies ?? false;
+      const files = await planSources(sources, { root: options.root, stagedCopies, logger });
+      const jobIds = queue.addFiles(files, batchId, { dryRun, stagedCopies });
       queue.batches.set(batchId, {
         id: batchId,
         origin: options.origin,
@@ -144,7 +160,32 @@ export function createUploadEngine(deps: UploadEngineDeps): UploadEngine {
       return queue.view(entry);
     },
 
+    async discard(id: string): Promise<UploadSnapshot> {
+      const entry = entryOf(id);
+      const { state } = entry.stored;
+      if (entry.run !== null || (state !== 'done' && state !== 'skipped')) {
+        // Cancelling deletes the multipart upload and the record that a failed job may hold.
+        await scheduler.cancel(entry);
+        if (entry.stored.state === 'failed') {
+          throw new CrateboxError(
+            'StorageUnavailable',
+            `${entry.stored.name} stays in the queue because its unfinished upload could not be deleted; discard it again when the storage is reachable`,
+          );
+        }
+      }
+
+      queue.remove(id);
+      forgetEndedBatches();
+      logger.info({ jobId: id, key: entry.stored.key }, 'upload discarded');
+      await batches.finishReady();
+      scheduler.pump();
+      queue.flushProgress();
+      return queue.snapshot();
+    },
+
     snapshot: (): UploadSnapshot => queue.snapshot(),
+
+    whenLoaded: (): Promise<void> => ready,
 
     clearFinished(): UploadSnapshot {
       for (const entry of [...queue.jobs.values()]) {
@@ -155,11 +196,7 @@ export function createUploadEngine(deps: UploadEngineDeps): UploadEngine {
           queue.remove(entry.stored.id);
         }
       }
-      for (const batch of [...queue.batches.values()]) {
-        if (batch.finished && batch.jobIds.every((id) => !queue.jobs.has(id))) {
-          queue.batches.delete(batch.id);
-        }
-      }
+      forgetEndedBatches();
       queue.flushProgress();
       return queue.snapshot();
     },
@@ -180,13 +217,7 @@ export function createUploadEngine(deps: UploadEngineDeps): UploadEngine {
 
     async pathsInUse(): Promise<Set<string>> {
       await ready;
-      const paths = new Set<string>();
-      for (const { stored } of queue.jobs.values()) {
-        if (stored.state !== 'done' && stored.state !== 'skipped') {
-          paths.add(stored.path);
-        }
-      }
-      return paths;
+      return pathsStillRead([...queue.jobs.values()].map((entry) => entry.stored));
     },
 
     reportPath: (batchId: string): string => reportPathIn(store.reportsDir, batchId),

@@ -1,5 +1,7 @@
 import type { CrateboxApi, Method, Reply, RequestOf, Results } from '../../../shared/contract';
 import { errorFromPayload } from '../../../shared/errors';
+import { ALWAYS_OPEN } from './connection';
+import type { Connection } from './connection';
 import { createSocketApi } from './socket-api';
 
 /**
@@ -18,17 +20,21 @@ declare global {
   }
 }
 
-/** The API and the shell it runs in: Electron (file paths available) or a browser (web mode). */
+/**
+ * The API, the state of its connection, and the shell it runs in: Electron (file paths available)
+ * or a browser (web mode).
+ */
 export type Shell =
-  { kind: 'electron'; api: CrateboxApi; bridge: DesktopBridge } | { kind: 'web'; api: CrateboxApi };
+  | { kind: 'electron'; api: CrateboxApi; connection: Connection; bridge: DesktopBridge }
+  | { kind: 'web'; api: CrateboxApi; connection: Connection };
 
 /** Picks the Electron preload bridge when present, else the web-mode socket. */
 export function connectShell(): Shell {
   const bridge = window.cratebox;
   if (bridge !== undefined) {
-    return { kind: 'electron', api: apiOverBridge(bridge), bridge };
+    return { kind: 'electron', api: apiOverBridge(bridge), connection: ALWAYS_OPEN, bridge };
   }
-  return { kind: 'web', api: createSocketApi(window.location) };
+  return { kind: 'web', ...createSocketApi(window.location) };
 }
 
 function apiOverBridge(bridge: DesktopBridge): CrateboxApi {

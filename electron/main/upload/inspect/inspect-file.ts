@@ -101,7 +101,16 @@ export async function inspectFile(path: string, options: InspectOptions): Promis
 
   let pass: PassResult;
   try {
-    pass = await runInspectionPass({ path, sizeBytes, hasher, family, facts, decoder, signal });
+    pass = await runInspectionPass({
+      path,
+      sizeBytes,
+      hasher,
+      family,
+      facts,
+      decoder,
+      signal,
+      onProgress: options.onProgress,
+    });
   } finally {
     decoder?.free();
   }

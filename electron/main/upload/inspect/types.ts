@@ -15,6 +15,11 @@ export interface InspectOptions {
   ffmpegPath?: string | null;
   signal?: AbortSignal;
   logger?: Logger;
+  /**
+   * Receives the bytes read so far while the file is hashed and decoded: about once per
+   * hundredth of the file, and once when the read ends.
+   */
+  onProgress?: (bytesRead: number) => void;
 }
 
 /** Tags read from the file; empty or blank values are null. */

@@ -2,6 +2,7 @@ import type { ReactElement } from 'react';
 
 import type { Track } from '../../../../shared/contract';
 import { formatDuration } from '../../ui/format';
+import { formatOfTrack, trackCount } from './track-format';
 import type { LibraryState } from './use-library';
 
 /** Props of {@link LibraryView}. */
@@ -25,7 +26,7 @@ export function LibraryView({
       <header className="section-header">
         <h2>Library</h2>
         <span className="muted" data-testid="track-count">
-          {loading ? 'Loading…' : `${tracks.length} tracks`}
+          {loading ? 'Loading…' : trackCount(tracks.length)}
         </span>
         <button type="button" onClick={refresh}>
           Refresh
@@ -56,6 +57,7 @@ export function LibraryView({
             <col className="title-column" />
             <col />
             <col />
+            <col className="format-column" />
             <col className="time-column" />
           </colgroup>
           <thead>
@@ -64,6 +66,7 @@ export function LibraryView({
               <th>Title</th>
               <th>Artist</th>
               <th>Album</th>
+              <th>Format</th>
               <th className="number">Time</th>
             </tr>
           </thead>
@@ -79,12 +82,19 @@ export function LibraryView({
                 aria-current={track.key === currentKey ? 'true' : undefined}
               >
                 <td className="number">{track.trackNumber ?? ''}</td>
-                <td className="title">
+                <td className="title" title={track.key}>
                   {track.title}
                   {track.titleFromFileName && <span className="muted"> (file name)</span>}
                 </td>
-                <td className="artist">{track.artist ?? ''}</td>
-                <td className="album">{track.album ?? ''}</td>
+                <td className="artist" title={track.artist ?? undefined}>
+                  {track.artist ?? ''}
+                </td>
+                <td className="album" title={track.album ?? undefined}>
+                  {track.album ?? ''}
+                </td>
+                <td className="format" title={track.contentType ?? undefined}>
+                  {formatOfTrack(track)}
+                </td>
                 <td className="number duration">{formatDuration(track.durationSeconds)}</td>
               </tr>
             ))}

@@ -29,7 +29,7 @@ export function PlayerBar({
           type="button"
           aria-label="Previous"
           onClick={() => void controller?.previous()}
-          disabled={track === null}
+          disabled={!state.hasPrevious}
         >
           <Icon name="previous" />
         </button>
@@ -46,7 +46,7 @@ export function PlayerBar({
           type="button"
           aria-label="Next"
           onClick={() => void controller?.next()}
-          disabled={track === null}
+          disabled={!state.hasNext}
         >
           <Icon name="next" />
         </button>

@@ -13,6 +13,10 @@ export interface PlayerState {
   position: number;
   duration: number;
   volume: number;
+  /** Whether the queue has a track before the current one. */
+  hasPrevious: boolean;
+  /** Whether the queue has a track after the current one. */
+  hasNext: boolean;
 }
 
 type Listener = (state: PlayerState) => void;
@@ -26,6 +30,8 @@ export const IDLE_PLAYER_STATE: PlayerState = {
   position: 0,
   duration: 0,
   volume: 0.8,
+  hasPrevious: false,
+  hasNext: false,
 };
 
 // A URL this close to its expiry is replaced before playback resumes from a pause.
@@ -125,6 +131,7 @@ export class PlayerController {
       error: null,
       position: 0,
       duration: track.durationSeconds ?? 0,
+      ...this.neighbours(track),
     });
     const format = track.contentType;
     if (format !== null && this.media.canPlayType(format) === '') {
@@ -139,6 +146,15 @@ export class PlayerController {
     } catch (error) {
       this.fail(error);
     }
+  }
+
+  /**
+   * Replaces the queue, e.g. when the library was listed again, so next and previous follow the
+   * tracks shown. A current track missing from it has neither.
+   */
+  setQueue(queue: Track[]): void {
+    this.queue = queue;
+    this.update(this.neighbours(this.state.track));
   }
 
   /** Pauses, or resumes with a fresh URL when the current one is about to expire. */
@@ -350,6 +366,14 @@ export class PlayerController {
     const current = this.state.track;
     const index = this.queue.findIndex((track) => track.key === current?.key);
     return index === -1 ? null : (this.queue[index + step] ?? null);
+  }
+
+  private neighbours(track: Track | null): Pick<PlayerState, 'hasPrevious' | 'hasNext'> {
+    const index = track === null ? -1 : this.queue.findIndex((item) => item.key === track.key);
+    return {
+      hasPrevious: index > 0,
+      hasNext: index !== -1 && index < this.queue.length - 1,
+    };
   }
 
   private fail(error: unknown): void {

@@ -1,8 +1,9 @@
-import { useEffect, useState } from 'react';
+import { useCallback, useEffect, useRef, useState } from 'react';
 import type { FormEvent, ReactElement, ReactNode } from 'react';
 
 import type { PublicSettings, SettingsUpdate } from '../../../../shared/settings';
 import { useShell } from '../../api/shell-context';
+import { useOnReconnect } from '../../api/use-connection';
 
 interface KeyPairDraft {
   id: string;
@@ -39,18 +40,28 @@ export function SettingsDialog({ onClose }: { onClose: () => void }): ReactEleme
   const [error, setError] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
   const [touched, setTouched] = useState<ReadonlySet<Section>>(new Set());
+  const edited = useRef(false);
 
-  useEffect(() => {
+  const load = useCallback(() => {
     api.invoke('settings.get', {}).then(
       (loaded) => {
         setSettings(loaded);
-        setDraft(toDraft(loaded));
+        // A reload after the connection returns keeps what the user has typed so far.
+        if (!edited.current) {
+          setDraft(toDraft(loaded));
+        }
       },
       (failure: Error) => setError(failure.message),
     );
   }, [api]);
+  useOnReconnect(load);
+
+  useEffect(() => {
+    load();
+  }, [load]);
 
   const set = <K extends keyof Draft>(name: K, value: Draft[K]): void => {
+    edited.current = true;
     setDraft((current) => current && { ...current, [name]: value });
     setTouched((current) => new Set(current).add(sectionOf(name)));
   };

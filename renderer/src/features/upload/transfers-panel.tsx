@@ -47,7 +47,7 @@ export function TransfersPanel({ uploads }: { uploads: UploadsState }): ReactEle
       )}
       <ul className="jobs">
         {ordered.map((job) => (
-          <JobRow key={job.id} job={job} act={uploads.act} />
+          <JobRow key={job.id} job={job} act={uploads.act} discard={uploads.discard} />
         ))}
       </ul>
       {report !== null && <ReportSummary report={report} />}
@@ -55,13 +55,26 @@ export function TransfersPanel({ uploads }: { uploads: UploadsState }): ReactEle
   );
 }
 
-function JobRow({ job, act }: { job: UploadJobView; act: UploadsState['act'] }): ReactElement {
-  const fraction = job.bytesTotal > 0 ? job.bytesSent / job.bytesTotal : 0;
+function JobRow({
+  job,
+  act,
+  discard,
+}: {
+  job: UploadJobView;
+  act: UploadsState['act'];
+  discard: UploadsState['discard'];
+}): ReactElement {
   const active =
     job.state === 'uploading' ||
     job.state === 'preparing' ||
     job.state === 'verifying' ||
     job.state === 'queued';
+  const reading = job.bytesRead !== null;
+  const fraction = fractionOf(reading ? (job.bytesRead ?? 0) : job.bytesSent, job.bytesTotal);
+  const label =
+    reading && job.state === 'preparing'
+      ? `Reading ${Math.floor(fraction * 100)}%`
+      : STATE_LABELS[job.state];
   return (
     <li
       className={`job state-${job.state}`}
@@ -73,7 +86,9 @@ function JobRow({ job, act }: { job: UploadJobView; act: UploadsState['act'] }):
         <span className="job-name" title={job.key ?? job.name}>
           {job.name}
         </span>
-        <span className="job-state">{STATE_LABELS[job.state]}</span>
+        <span className="job-state" data-testid="job-state">
+          {label}
+        </span>
         {active && job.state !== 'queued' && (
           <button type="button" onClick={() => act('pause', job.id)}>
             Pause
@@ -89,18 +104,34 @@ function JobRow({ job, act }: { job: UploadJobView; act: UploadsState['act'] }):
             Cancel
           </button>
         )}
-        {(job.state === 'failed' || job.state === 'cancelled') && (
+        {(job.state === 'failed' || job.state === 'cancelled') && job.key !== null && (
           <button type="button" onClick={() => act('retry', job.id)}>
             Retry
+          </button>
+        )}
+        {(job.state === 'failed' || job.state === 'cancelled') && (
+          <button
+            type="button"
+            title="Remove from the queue and delete what was uploaded of it"
+            onClick={() => discard(job.id)}
+          >
+            Discard
           </button>
         )}
       </div>
       {(active || job.state === 'paused') && (
         <div className="job-progress">
-          <progress max={1} value={fraction} aria-label={`${job.name} progress`} />
+          <progress
+            max={1}
+            value={fraction}
+            aria-label={`${job.name} ${reading ? 'read' : 'upload'} progress`}
+          />
           <span className="muted small">
-            {formatBytes(job.bytesSent)} / {formatBytes(job.bytesTotal)}
-            {job.bytesPerSecond > 0 &&
+            {reading
+              ? `${formatBytes(job.bytesRead ?? 0)} / ${formatBytes(job.bytesTotal)} read`
+              : `${formatBytes(job.bytesSent)} / ${formatBytes(job.bytesTotal)}`}
+            {!reading &&
+              job.bytesPerSecond > 0 &&
               ` · ${formatBytes(job.bytesPerSecond)}/s · ${formatDuration(job.secondsLeft)} left`}
           </span>
         </div>
@@ -115,6 +146,10 @@ function JobRow({ job, act }: { job: UploadJobView; act: UploadsState['act'] }):
       )}
     </li>
   );
+}
+
+function fractionOf(part: number, whole: number): number {
+  return whole > 0 ? Math.min(1, part / whole) : 0;
 }
 
 function ReportSummary({ report }: { report: MigrationReport }): ReactElement {
@@ -132,8 +167,8 @@ function ReportSummary({ report }: { report: MigrationReport }): ReactElement {
         {report.entries
           .filter((entry) => entry.outcome !== 'uploaded')
           .map((entry) => (
-            <li key={entry.path}>
-              <code>{entry.path}</code>: {entry.outcome}
+            <li key={entry.path} data-testid="report-entry">
+              <code>{entry.name ?? entry.path}</code>: {entry.outcome}
               {entry.message !== null && ` — ${entry.message}`}
             </li>
           ))}

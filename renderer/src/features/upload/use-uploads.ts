@@ -11,6 +11,7 @@ import { filesOfEntries } from './collect-files';
 import type { StagingProgress } from './submit-files';
 import { submitBrowserFiles } from './submit-files';
 import { useShell } from '../../api/shell-context';
+import { useOnReconnect } from '../../api/use-connection';
 
 /** Upload queue state and actions for the UI. */
 export interface UploadsState {
@@ -24,10 +25,16 @@ export interface UploadsState {
   submitBrowserFiles: (files: BrowserFile[]) => void;
   pickNative: (folders: boolean) => void;
   act: (action: 'pause' | 'resume' | 'cancel' | 'retry', id: string) => void;
+  /** Removes a job from the queue, deleting its unfinished upload. */
+  discard: (id: string) => void;
   clearFinished: () => void;
 }
 
-/** Mirrors the main process's upload queue and submits dropped or picked files to it. */
+/**
+ * Mirrors the main process's upload queue and submits dropped or picked files to it. The queue
+ * and the last report are read again after the connection to the main process returns, and the
+ * report whenever one is written, by this app or by `cratebox migrate`.
+ */
 export function useUploads(): UploadsState {
   const shell = useShell();
   const { api } = shell;
@@ -41,7 +48,7 @@ export function useUploads(): UploadsState {
     api.invoke('uploads.lastReport', {}).then(setReport, () => undefined);
   }, [api]);
 
-  useEffect(() => {
+  const loadQueue = useCallback(() => {
     api.invoke('uploads.list', {}).then(
       (snapshot) => {
         setJobs(snapshot.jobs);
@@ -50,14 +57,32 @@ export function useUploads(): UploadsState {
       (failure: Error) => setError(failure.message),
     );
     loadReport();
-    return api.on('uploads.progress', (progress: UploadProgress) => {
+  }, [api, loadReport]);
+
+  useOnReconnect(loadQueue);
+
+  useEffect(() => {
+    loadQueue();
+    const unsubscribeReports = api.on('uploads.reportWritten', loadReport);
+    // Each storage target has its own queue.
+    const unsubscribeStorage = api.on('library.changed', ({ storageChanged }) => {
+      if (storageChanged) {
+        loadQueue();
+      }
+    });
+    const unsubscribeProgress = api.on('uploads.progress', (progress: UploadProgress) => {
       setJobs((current) => mergeJobs(current, progress));
       setTotals(progress.totals);
       if (progress.totals.active === 0) {
         loadReport();
       }
     });
-  }, [api, loadReport]);
+    return () => {
+      unsubscribeReports();
+      unsubscribeStorage();
+      unsubscribeProgress();
+    };
+  }, [api, loadQueue, loadReport]);
 
   const run = useCallback((work: Promise<unknown>) => {
     setError(null);
@@ -102,6 +127,14 @@ export function useUploads(): UploadsState {
     },
     act(action, id) {
       run(api.invoke(`uploads.${action}`, { id }));
+    },
+    discard(id) {
+      run(
+        api.invoke('uploads.discard', { id }).then((snapshot) => {
+          setJobs(snapshot.jobs);
+          setTotals(snapshot.totals);
+        }),
+      );
     },
     clearFinished() {
       run(

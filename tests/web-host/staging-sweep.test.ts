@@ -1,0 +1,174 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+
+import { createBucket, startEmbeddedServer, TEST_CREDENTIALS } from '../support/s3-servers';
+import type { LocalS3Server } from '../support/s3-servers';
+import { AUDIO_FIXTURES } from '../support/fixtures';
+import { waitUntil } from '../support/wait';
+import { startWebApp } from '../support/web-app';
+import type { WebApp } from '../support/web-app';
+
+const HOUR_MS = 60 * 60 * 1000;
+// Past the 1024-byte limit of S3 keys, so the job fails at once and keeps its file for a retry.
+const TOO_LONG = `${'x'.repeat(1100)}.mp3`;
+const AUDIO = readFileSync(join(AUDIO_FIXTURES, 'id3v2.3.mp3'));
+
+/** Sends a file to the staging folder as the page does; returns the staged path. */
+function stage(app: WebApp, batch: string, index: number, body: Buffer): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const outgoing = request(
+      `${app.url}staging/${batch}/${index}`,
+      { method: 'PUT', headers: { origin: app.url.replace(/\/$/, '') } },
+      (response) => {
+        let text = '';
+        response.on('data', (chunk: Buffer) => (text += chunk.toString()));
+        response.on('end', () =>
+          response.statusCode === 201
+            ? resolve((JSON.parse(text) as { path: string }).path)
+            : reject(new Error(`staging answered ${response.statusCode}: ${text}`)),
+        );
+      },
+    );
+    outgoing.on('error', reject);
+    outgoing.end(body);
+  });
+}
+
+function filesIn(folder: string): string[] {
+  return existsSync(folder) ? readdirSync(folder) : [];
+}
+
+describe('staging folder cleanup', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'cratebox-staging-'));
+  const stagingDir = join(dataDir, 'staging');
+  let clock = Date.now();
+  let app: WebApp;
+  let server: LocalS3Server;
+
+  const open = (): Promise<WebApp> =>
+    startWebApp(
+      {},
+      { dataDir, staging: { now: () => clock, sweepIntervalMs: HOUR_MS, abandonAfterMs: HOUR_MS } },
+    );
+
+  beforeAll(async () => {
+    server = await startEmbeddedServer(join(dataDir, 'other-store'));
+    await createBucket(server.endpoint, 'other-bucket');
+    // The SDK's default credential chain reads these; this test file runs in its own process.
+    process.env.AWS_ACCESS_KEY_ID = TEST_CREDENTIALS.accessKeyId;
+    process.env.AWS_SECRET_ACCESS_KEY = TEST_CREDENTIALS.secretAccessKey;
+    app = await open();
+  });
+
+  afterEach(() => {
+    clock = Date.now();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await server?.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps files not yet queued', async () => {
+    const path = await stage(app, 'waiting', 0, AUDIO);
+
+    await app.staging.sweep();
+
+    expect(existsSync(path)).toBe(true);
+  });
+
+  it('removes abandoned batches', async () => {
+    const path = await stage(app, 'abandoned', 0, AUDIO);
+    await stage(app, 'abandoned', 1, AUDIO);
+
+    clock += 2 * HOUR_MS;
+    await app.staging.sweep();
+
+    expect(existsSync(path)).toBe(false);
+    expect(existsSync(join(stagingDir, 'abandoned'))).toBe(false);
+  });
+
+  it('removes a broken-off upload', async () => {
+    const outgoing = request(`${app.url}staging/broken/0`, {
+      method: 'PUT',
+      headers: { origin: app.url.replace(/\/$/, ''), 'content-length': String(AUDIO.length) },
+    });
+    outgoing.on('error', () => undefined);
+    outgoing.write(AUDIO.subarray(0, 4096));
+    await waitUntil(() => filesIn(join(stagingDir, 'broken')).length === 1);
+
+    outgoing.destroy();
+
+    await waitUntil(() => filesIn(join(stagingDir, 'broken')).length === 0);
+  });
+
+  it('deletes files of done jobs', async () => {
+    const path = await stage(app, 'uploaded', 0, AUDIO);
+
+    const { batchId } = await app.staging.handlers['uploads.add']({
+      sources: [{ path, relativePath: 'Home.mp3' }],
+    });
+    const report = await app.services.engine().whenBatchDone(batchId);
+    await app.staging.sweep();
+
+    expect(report.entries.map((entry) => entry.outcome)).toEqual(['uploaded']);
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('keeps failed job files until discarded', async () => {
+    const path = await stage(app, 'failing', 0, AUDIO);
+    const { batchId } = await app.staging.handlers['uploads.add']({
+      sources: [{ path, relativePath: TOO_LONG }],
+    });
+    await app.services.engine().whenBatchDone(batchId);
+
+    clock += 2 * HOUR_MS;
+    await app.staging.sweep();
+    expect(existsSync(path)).toBe(true);
+
+    const job = app.services
+      .engine()
+      .snapshot()
+      .jobs.find((view) => view.name === TOO_LONG);
+    expect(job?.state).toBe('failed');
+    await app.staging.handlers['uploads.discard']({ id: job?.id ?? '' });
+    await app.staging.sweep();
+    expect(existsSync(path)).toBe(false);
+  });
+
+  it('keeps files of other storage sessions', async () => {
+    const path = await stage(app, 'other-session', 0, AUDIO);
+    const { batchId } = await app.staging.handlers['uploads.add']({
+      sources: [{ path, relativePath: TOO_LONG }],
+    });
+    await app.services.engine().whenBatchDone(batchId);
+    await app.staging.handlers['settings.update']({
+      storage: {
+        mode: 'aws',
+        bucket: 'other-bucket',
+        region: 'us-east-1',
+        endpoint: server.endpoint,
+        forcePathStyle: true,
+      },
+    });
+    await app.close();
+
+    clock += 2 * HOUR_MS;
+    app = await open();
+    await app.staging.sweep();
+    expect(existsSync(path)).toBe(true);
+
+    await app.staging.handlers['settings.update']({ storage: { mode: 'embedded' } });
+    const queue = await app.staging.handlers['uploads.list']({});
+    const job = queue.jobs.find((view) => view.name === TOO_LONG);
+    expect(job?.state).toBe('failed');
+    await app.staging.handlers['uploads.discard']({ id: job?.id ?? '' });
+    await app.staging.sweep();
+    expect(existsSync(path)).toBe(false);
+  });
+});
