@@ -116,15 +116,19 @@ describe.skipIf(!hasChromium)('library table in web mode', () => {
     expect(clipped).toBe(false);
   });
 
-  it('disables Previous on the first track', async () => {
+  it('keeps Previous on the first track, where it restarts the track', async () => {
     const first = page.locator('tr[data-key]').first();
     await first.click();
     await expect
       .poll(() => page.getByTestId('now-playing-title').textContent())
       .not.toBe('Nothing playing');
 
-    expect(await page.getByRole('button', { name: 'Previous' }).isDisabled()).toBe(true);
+    const title = await page.getByTestId('now-playing-title').textContent();
+    expect(await page.getByRole('button', { name: 'Previous' }).isDisabled()).toBe(false);
     expect(await page.getByRole('button', { name: 'Next' }).isDisabled()).toBe(false);
+
+    await page.getByRole('button', { name: 'Previous' }).click();
+    expect(await page.getByTestId('now-playing-title').textContent()).toBe(title);
   });
 
   it('disables Next on the last track', async () => {

@@ -29,7 +29,8 @@ export function PlayerBar({
           type="button"
           aria-label="Previous"
           onClick={() => void controller?.previous()}
-          disabled={!state.hasPrevious}
+          // On the first track, Previous still restarts it, as in most players.
+          disabled={track === null}
         >
           <Icon name="previous" />
         </button>

@@ -13,8 +13,6 @@ export interface PlayerState {
   position: number;
   duration: number;
   volume: number;
-  /** Whether the queue has a track before the current one. */
-  hasPrevious: boolean;
   /** Whether the queue has a track after the current one. */
   hasNext: boolean;
 }
@@ -30,7 +28,6 @@ export const IDLE_PLAYER_STATE: PlayerState = {
   position: 0,
   duration: 0,
   volume: 0.8,
-  hasPrevious: false,
   hasNext: false,
 };
 
@@ -368,12 +365,9 @@ export class PlayerController {
     return index === -1 ? null : (this.queue[index + step] ?? null);
   }
 
-  private neighbours(track: Track | null): Pick<PlayerState, 'hasPrevious' | 'hasNext'> {
+  private neighbours(track: Track | null): Pick<PlayerState, 'hasNext'> {
     const index = track === null ? -1 : this.queue.findIndex((item) => item.key === track.key);
-    return {
-      hasPrevious: index > 0,
-      hasNext: index !== -1 && index < this.queue.length - 1,
-    };
+    return { hasNext: index !== -1 && index < this.queue.length - 1 };
   }
 
   private fail(error: unknown): void {
