@@ -4,6 +4,7 @@ import { isMethod, requestSchemas } from '../../../shared/contract';
 import type { Method, Reply, Results, ValidRequestOf } from '../../../shared/contract';
 import { CrateboxError } from '../../../shared/errors';
 import type { ErrorName, ErrorPayload } from '../../../shared/errors';
+import { redactKeyMaterial } from '../../../shared/key-material';
 import type { Logger } from '../log';
 
 const REQUEST_ERRORS = new Set<ErrorName>([
@@ -20,8 +21,9 @@ export type Handlers = {
 
 /**
  * Validates and runs one invocation from any transport. Errors come back as data: a
- * {@link CrateboxError} keeps its name and message, anything else is logged and reported as
- * `Internal` without its details.
+ * {@link CrateboxError} keeps its name and message, and anything else is logged and reported as
+ * `Internal` with its message. PEM blocks and base64 key bodies in a message are replaced, so a
+ * key pasted into the wrong field does not come back to the window.
  */
 export async function dispatch(
   handlers: Handlers,
@@ -59,7 +61,7 @@ export async function dispatch(
 }
 
 function failure(error: ErrorPayload): Reply<never> {
-  return { ok: false, error };
+  return { ok: false, error: { ...error, message: redactKeyMaterial(error.message) } };
 }
 
 function invalidRequest(method: Method, error: z.ZodError): ErrorPayload {

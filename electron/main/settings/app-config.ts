@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 
 import { bucketNameProblem } from '../../../shared/bucket-name';
+import { looksLikeKeyMaterial } from '../../../shared/key-material';
 import type { PublicSettings } from '../../../shared/settings';
 import type { StoredSettings } from './stored-settings';
 
@@ -241,7 +242,22 @@ function loadKeyPair(
     };
   }
 
-  const source = `file ${path} from ${envPrefix === null ? 'the settings' : `${envPrefix}_PRIVATE_KEY_FILE`}`;
+  const setting = envPrefix === null ? 'the settings' : `${envPrefix}_PRIVATE_KEY_FILE`;
+  // The problem names the setting but not its value, because the value is the key itself.
+  if (looksLikeKeyMaterial(path)) {
+    const fix =
+      envPrefix === null
+        ? 'save the key to a file (chmod 600) and enter its path in the settings'
+        : `set ${envPrefix}_PRIVATE_KEY to the PEM text instead, or save the key to a file (chmod 600) and set ${setting} to its path`;
+    return {
+      id,
+      privateKeyPem: null,
+      loadError: `the private key file of CloudFront key pair ${id} in ${setting} is key text, not the path of a file; ${fix}`,
+      source: setting,
+    };
+  }
+
+  const source = `file ${path} from ${setting}`;
   try {
     return { id, privateKeyPem: readFileSync(path, 'utf8'), loadError: null, source };
   } catch (error) {
