@@ -42,6 +42,24 @@ function expectNoKeyMaterial(text: string): void {
   }
 }
 
+function cloudfrontUpdate(privateKeyPaths: string[]): Record<string, unknown> {
+  return {
+    delivery: {
+      cloudfront: {
+        domain: 'd111111abcdef8.cloudfront.net',
+        keyPairs: privateKeyPaths.map((privateKeyPath, index) => ({
+          id: `K2REDACTION${index}`,
+          privateKeyPath,
+        })),
+        activeKeyPairId: 'K2REDACTION0',
+        policy: 'canned',
+        resource: null,
+        ipRange: null,
+      },
+    },
+  };
+}
+
 describe('key material in logs and replies', () => {
   let services: AppServices | null = null;
 
@@ -64,6 +82,25 @@ describe('key material in logs and replies', () => {
     });
     return services;
   }
+
+  it.each([
+    ['PEM text', [privateKeyPem]],
+    ['PEM text with \\n escapes', [privateKeyPem.replace(/\n/g, '\\n')]],
+    ['a key body without armour', [BODY_LINES.join('\n')]],
+    ['PEM text as the next key', ['/keys/cratebox-private.pem', privateKeyPem]],
+  ])('settings.update with %s as a key file path', async (_case, paths) => {
+    const { logger, text } = recordingLogger();
+    const { handlers } = await start(logger);
+
+    const reply = await dispatch(handlers, 'settings.update', cloudfrontUpdate(paths), logger);
+
+    expect(reply.ok).toBe(false);
+    expect(JSON.stringify(reply)).toContain(
+      'this field takes the path of the key file, not the key itself: save the key to a file (chmod 600) and enter its path',
+    );
+    expectNoKeyMaterial(JSON.stringify(reply));
+    expectNoKeyMaterial(text());
+  });
 
   it('CRATEBOX_CLOUDFRONT_PRIVATE_KEY_FILE holding PEM text', async () => {
     const { logger, text } = recordingLogger();
