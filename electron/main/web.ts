@@ -68,6 +68,7 @@ async function main(): Promise<void> {
     engine: services.engine,
     pathsInUse: services.pathsInUse,
     logger,
+    bus: services.bus,
   });
   let host;
   try {
