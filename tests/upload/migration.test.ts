@@ -108,8 +108,10 @@ test('migration report is exact and a rerun sends nothing', { timeout: 120_000 }
     `"${name}" is a system file of ${owner}, not a track`;
   const nfcPath = join(root, 'Twins', NFC_CAFE);
   const nfdPath = join(root, 'Twins', NFD_CAFE);
+  const spelling = (path: string): string =>
+    path === nfcPath ? 'U+00E9 (precomposed, NFC)' : 'U+0065 U+0301 (decomposed, NFD)';
   const collision = (self: string, other: string): string =>
-    `"${self}" and "${other}" map to the same key tracks/Twins/${NFC_CAFE} (the names differ only in Unicode normalization, NFC and NFD); rename one of them`;
+    `"${self}" and "${other}" map to the same key tracks/Twins/${NFC_CAFE}: the names look alike but spell "\u00e9" differently, this one as ${spelling(self)} and the other as ${spelling(other)}; rename or delete one of them`;
   const inspectorMessage = expect.stringMatching(/\w/);
 
   expect(report.entries).toEqual([

@@ -8,6 +8,7 @@ import { computeTotals } from '../upload/progress-math';
 import { createProgressDisplay } from './migrate-progress';
 import type { OutputStream } from './migrate-progress';
 import { formatSummary } from './migrate-summary';
+import type { TerminalNotes } from './terminal-notes';
 
 /** Dependencies of `cratebox migrate`. */
 export interface MigrateDeps {
@@ -21,6 +22,10 @@ export interface MigrateDeps {
    * message states what to change; no check when absent.
    */
   checkStorage?: () => Promise<void>;
+  /** Receives the progress display while it is shown, so log warnings print above its bar. */
+  notes?: TerminalNotes;
+  /** Log file of the run, named after the summary; not named when absent. */
+  logFile?: string;
 }
 
 /** Exit codes of `cratebox migrate`. */
@@ -101,7 +106,12 @@ export async function runMigrate(argv: string[], deps: MigrateDeps): Promise<num
     parallelFiles: args.concurrency,
   });
 
-  const display = createProgressDisplay(deps.stdout, { dryRun: args.dryRun, now });
+  const display = createProgressDisplay(deps.stdout, {
+    dryRun: args.dryRun,
+    now,
+    notes: deps.stderr,
+  });
+  deps.notes?.attach(display);
   const poll = setInterval(
     () => display.update(batchTotals(engine, batchId, args.dryRun)),
     PROGRESS_POLL_MS,
@@ -113,6 +123,7 @@ export async function runMigrate(argv: string[], deps: MigrateDeps): Promise<num
     clearInterval(poll);
     display.update(batchTotals(engine, batchId, args.dryRun));
     display.stop();
+    deps.notes?.attach(null);
   }
 
   let reportPath = engine.reportPath(batchId);
@@ -131,6 +142,9 @@ export async function runMigrate(argv: string[], deps: MigrateDeps): Promise<num
     }
   }
   deps.stdout.write(formatSummary(report, reportPath));
+  if (deps.logFile !== undefined) {
+    deps.stdout.write(`Log: ${deps.logFile}\n`);
+  }
   return exitCode;
 }
 

@@ -36,8 +36,9 @@ export function TransfersPanel({ uploads }: { uploads: UploadsState }): ReactEle
         </button>
       </header>
       {staging !== null && (
-        <p className="muted" role="status">
-          Reading files: {staging.filesDone} of {staging.filesTotal}
+        <p className="muted" role="status" data-testid="staging-status">
+          Reading files: {staging.filesDone} of {staging.filesTotal}. Keep this page open until they
+          join the queue.
         </p>
       )}
       {error !== null && (

@@ -84,6 +84,21 @@ export function useUploads(): UploadsState {
     };
   }, [api, loadQueue, loadReport]);
 
+  const isStaging = staging !== null;
+  useEffect(() => {
+    if (!isStaging) {
+      return;
+    }
+    // Leaving or reloading the page stops the copies to the host, and the files never join the
+    // queue, so the browser asks first. Browsers show their own text in that dialog.
+    const confirmLeaving = (event: BeforeUnloadEvent): void => {
+      event.preventDefault();
+      event.returnValue = '';
+    };
+    window.addEventListener('beforeunload', confirmLeaving);
+    return () => window.removeEventListener('beforeunload', confirmLeaving);
+  }, [isStaging]);
+
   const run = useCallback((work: Promise<unknown>) => {
     setError(null);
     work.catch((failure: Error) => setError(failure.message)).finally(() => setStaging(null));
