@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -8,7 +8,7 @@ import { createAppServices } from '../../electron/main/app-services';
 import type { AppServices } from '../../electron/main/app-services';
 import { dispatch } from '../../electron/main/ipc/dispatch';
 import type { Handlers } from '../../electron/main/ipc/dispatch';
-import { createLogger } from '../../electron/main/log';
+import { createFileLogger, createLogger } from '../../electron/main/log';
 import type { Logger } from '../../electron/main/log';
 import {
   createSettingsStore,
@@ -156,5 +156,18 @@ describe('key material in logs and replies', () => {
     });
     expect(text()).toContain('[redacted key material]');
     expectNoKeyMaterial(text());
+  });
+
+  it('the log file and terminal lines of web mode and the CLI', () => {
+    const file = join(folder, 'logs', 'web.log');
+    const terminal: string[] = [];
+    const logger = createFileLogger({ file, onProblem: (line) => terminal.push(line) });
+
+    logger.warn({ value: privateKeyPem }, `cannot use ${privateKeyPem}`);
+
+    const written = readFileSync(file, 'utf8');
+    expect(written).toContain('[redacted key material]');
+    expectNoKeyMaterial(written);
+    expectNoKeyMaterial(terminal.join('\n'));
   });
 });
