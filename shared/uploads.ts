@@ -20,7 +20,9 @@ export type SkipReason =
   | 'dropbox-file'
   | 'system-file'
   | 'conflicted-copy'
-  | 'key-collision';
+  | 'key-collision'
+  /** The file or folder name cannot be part of a key (a control character, over 1024 bytes). */
+  | 'invalid-name';
 
 /** View of one file in the upload queue, as the UI shows it. */
 export interface UploadJobView {
@@ -111,7 +113,10 @@ export interface MigrationReport {
     skippedNotAudio: number;
     /** Files and folders of the operating system, such as `.DS_Store`, skipped as `system-file`. */
     skippedSystem: number;
-    /** Every other skip: empty, truncated, Dropbox files, conflicted copies, key collisions. */
+    /**
+     * Every other skip: empty, truncated, Dropbox files, conflicted copies, key collisions and
+     * names that cannot be keys.
+     */
     skippedOther: number;
     failed: number;
     cancelled: number;

@@ -29,7 +29,7 @@ const MIB = 1024 * 1024;
 const BUCKET = 'cratebox-transfers';
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-results');
 const CLI = join(import.meta.dirname, '..', '..', 'out', 'main', 'cli.js');
-// Past the 1024-byte limit of S3 keys, so the file fails at once.
+// Past the 1024-byte limit of S3 keys, so the file is skipped at once.
 const TOO_LONG = `${'x'.repeat(1100)}.mp3`;
 
 /** Inspection worker that holds each file at 45% read while a hold file exists. */
@@ -209,7 +209,7 @@ describe.skipIf(!hasChromium)('transfers panel', () => {
     }
   });
 
-  it('discards a failed file', async () => {
+  it('skips a name too long for a key', async () => {
     const bytes = readFileSync(join(AUDIO_FIXTURES, 'id3v2.3.mp3')).toString('base64');
     const dataTransfer = await page.evaluateHandle(
       ({ name, base64 }) => {
@@ -222,14 +222,14 @@ describe.skipIf(!hasChromium)('transfers panel', () => {
     );
     await page.dispatchEvent('body', 'drop', { dataTransfer });
     const row = job(page, TOO_LONG);
-    await expect.poll(() => row.getAttribute('data-state'), { timeout: 30_000 }).toBe('failed');
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 30_000 }).toBe('skipped');
+
+    expect(await row.getByTestId('upload-message').textContent()).toBe(
+      `the key of "${TOO_LONG}" would be 1111 bytes long in UTF-8, over the S3 limit of 1024; shorten the folder or file names`,
+    );
     expect(await row.getByRole('button', { name: 'Retry' }).count()).toBe(0);
-
-    await row.getByRole('button', { name: 'Discard' }).click();
-
-    await expect.poll(() => row.count()).toBe(0);
-    const queue = await app.services.handlers['uploads.list']({});
-    expect(queue.jobs.map((view) => view.name)).not.toContain(TOO_LONG);
+    const report = page.getByTestId('last-report');
+    await expect.poll(() => report.textContent()).toMatch(/1 other skip/);
   });
 
   it('reloads the report of a CLI migration', async () => {

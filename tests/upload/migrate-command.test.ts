@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 
@@ -154,18 +154,42 @@ describe('migration', () => {
   });
 
   test('failed file gives exit code 1 and its reason', async () => {
-    const folder = await folderWith('broken', {
-      'good.mp3': 'id3v2.3.mp3',
-      'bad\u0001name.mp3': 'id3v2.3.mp3',
-    });
+    const folder = await folderWith('broken', { 'good.mp3': 'id3v2.3.mp3' });
+    await symlink(join(folder, 'gone.mp3'), join(folder, 'link.mp3'));
 
     const result = await migrate([folder]);
 
     expect(result.code).toBe(EXIT.failed);
     expect(result.stdout).toMatch(/Failed: +1 file\n/);
-    expect(result.stdout).toContain(
-      '    bad\\u0001name.mp3: cannot upload "bad\\u0001name.mp3": key "tracks/bad\\u0001name.mp3" contains a control character\n',
+    expect(result.stdout).toMatch(
+      /^ {4}link\.mp3: broken symbolic link \(.*\); fix or remove the link$/m,
     );
+  });
+
+  test('unusable name is a skip, not a failure', async () => {
+    const folder = await folderWith('awkward', {
+      'good.mp3': 'id3v2.3.mp3',
+      'bad\u0001name.mp3': 'id3v2.3.mp3',
+      'Live\tSet/01.mp3': 'id3v2.3.mp3',
+    });
+
+    const result = await migrate([folder]);
+
+    expect(result.code).toBe(EXIT.ok);
+    expect(result.stdout).toMatch(/Other skips: +2 files\n/);
+    expect(result.stdout).toContain(
+      '    Live\\u0009Set/01.mp3: invalid-name: the folder name "Live\\u0009Set" in "Live\\u0009Set/01.mp3" contains a tab, which track keys may not contain; rename the folder\n',
+    );
+    expect(result.stdout).toContain(
+      '    bad\\u0001name.mp3: invalid-name: the name of "bad\\u0001name.mp3" contains the control character U+0001, which track keys may not contain; rename the file\n',
+    );
+    expect(result.stdout).toMatch(/Failed: +0 files\n/);
+    const report = engine.lastReport();
+    const skipped = report?.entries.filter((entry) => entry.reason === 'invalid-name');
+    expect(skipped?.map((entry) => [entry.outcome, entry.key])).toEqual([
+      ['skipped', null],
+      ['skipped', null],
+    ]);
   });
 
   test('dry run uploads nothing', async () => {

@@ -37,7 +37,8 @@ structure (like "aws s3 cp --recursive"). Files already in the bucket with the s
 content are skipped, interrupted uploads continue where they stopped, and every file is checked
 against the SHA-256 checksum S3 reports. Dropbox's own files and conflicted copies are
 reported, not uploaded. System files such as .DS_Store, ._* (AppleDouble), Thumbs.db and
-desktop.ini are skipped and counted.
+desktop.ini are skipped and counted. A file whose name cannot be a key (a tab or another
+control character in it, or a key over 1024 bytes) is skipped with the name to change.
 
 Options:
   --dry-run          Inspect the files and compare them with the bucket; upload nothing.
@@ -46,8 +47,8 @@ Options:
   --report FILE      Also write the JSON report of the migration to FILE.
   -h, --help         Show this help.
 
-Exit status: 0 when no file failed, 1 when a file failed or the bucket cannot be used,
-2 on invalid arguments.
+Exit status: 0 when no file failed (skipped files are not failures), 1 when a file failed
+or the bucket cannot be used, 2 on invalid arguments.
 `;
 
 class UsageError extends Error {}

@@ -27,6 +27,7 @@ const skipReason = z.enum([
   'system-file',
   'conflicted-copy',
   'key-collision',
+  'invalid-name',
 ]);
 
 const storedJobSchema = z.object({
