@@ -32,8 +32,8 @@ export function trackKeyProblem(key: string): KeyProblem {
  * Builds the track key for a file at `relativePath` ('/'-separated) under the upload root:
  * segments are normalized to NFC so the same name typed on macOS and Linux maps to one key.
  * A backslash is part of a name, as on Linux and macOS; callers convert Windows separators.
- * Throws an Error whose message says which name to rename or shorten when the path cannot become
- * a key; no retry can change that.
+ * Throws an Error whose message names what to rename or shorten when the path cannot become a
+ * key, because no retry can change that.
  */
 export function trackKeyForPath(relativePath: string): string {
   const segments = relativePath

@@ -106,8 +106,10 @@ export interface MigrationReport {
   startedAt: string;
   finishedAt: string;
   summary: {
-    /** Files uploaded; in a dry run, files that would be uploaded. */
+    /** Files uploaded; 0 in a dry run. */
     uploaded: number;
+    /** Files a dry run would upload; 0 in other batches. */
+    wouldUpload: number;
     unchanged: number;
     /** Files skipped as `not-audio` or `no-audio`. */
     skippedNotAudio: number;

@@ -248,6 +248,24 @@ describe.skipIf(!hasChromium)('transfers panel', () => {
     await page.locator('tr[data-key="tracks/Live/Encore.mp3"]').waitFor({ timeout: 20_000 });
   });
 
+  it('words a dry run as would upload', async () => {
+    const root = join(folder, 'Demos');
+    mkdirSync(root);
+    copyFileSync(join(AUDIO_FIXTURES, 'he_44khz.mp3'), join(root, 'Demo.mp3'));
+    await promisify(execFile)(
+      process.execPath,
+      [CLI, 'migrate', root, '--dry-run', '--data-dir', app.dataDir],
+      { env: { ...process.env, ...env, CRATEBOX_LOG_LEVEL: 'error' } },
+    );
+
+    const summary = page.getByTestId('last-report').locator('summary');
+    await expect
+      .poll(() => summary.textContent(), { timeout: 20_000 })
+      .toBe(
+        `Last dry run of ${root}: 1 would upload, 0 unchanged, 0 not audio, 0 system files, 0 other skips, 0 failed`,
+      );
+  });
+
   it('saves a screenshot of the transfers panel', async () => {
     const path = join(ARTIFACTS, 'transfers.png');
     await page.screenshot({ path });

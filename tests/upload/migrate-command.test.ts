@@ -194,13 +194,19 @@ describe('migration', () => {
 
   test('dry run uploads nothing', async () => {
     const folder = await folderWith('dry', { 'new.mp3': 'id3v1_Blood_Sugar.mp3' });
+    const reportFile = join(harness.dir, 'reports', 'dry.json');
     harness.resetCounters();
 
-    const result = await migrate([folder, '--dry-run']);
+    const result = await migrate([folder, '--dry-run', '--report', reportFile]);
 
     expect(result.code).toBe(EXIT.ok);
     expect(result.stdout).toContain(`Dry run of ${folder} finished in`);
     expect(result.stdout).toMatch(/Would upload: +1 file \(107\.3 KiB\)/);
+    expect(result.stdout).not.toContain('Uploaded:');
+    const written = JSON.parse(await readFile(reportFile, 'utf8')) as MigrationReport;
+    expect(written.summary.uploaded).toBe(0);
+    expect(written.summary.wouldUpload).toBe(1);
+    expect(written.entries.map((entry) => entry.outcome)).toEqual(['would-upload']);
     expect(harness.serverBodyBytes()).toBe(0);
     expect(await harness.trackKeys()).not.toContain('tracks/new.mp3');
   });

@@ -26,6 +26,7 @@ function report(id: string, finishedAt: string): MigrationReport {
     finishedAt,
     summary: {
       uploaded: 1,
+      wouldUpload: 0,
       unchanged: 0,
       skippedNotAudio: 0,
       skippedSystem: 0,

@@ -20,7 +20,7 @@ export function formatSummary(report: MigrationReport, reportPath: string): stri
   );
   lines.push(
     report.dryRun
-      ? `  Would upload:        ${plural(summary.uploaded, 'file')} (${formatBytes(wouldUploadBytes(report))})`
+      ? `  Would upload:        ${plural(summary.wouldUpload, 'file')} (${formatBytes(wouldUploadBytes(report))})`
       : `  Uploaded:            ${plural(summary.uploaded, 'file')} (${formatBytes(summary.bytesSent)} sent)`,
   );
   lines.push(`  Skipped, unchanged:  ${plural(summary.unchanged, 'file')}`);

@@ -24,7 +24,8 @@ export function buildReport(
     startedAt: batch.startedAt,
     finishedAt,
     summary: {
-      uploaded: count((entry) => entry.outcome === 'uploaded' || entry.outcome === 'would-upload'),
+      uploaded: count((entry) => entry.outcome === 'uploaded'),
+      wouldUpload: count((entry) => entry.outcome === 'would-upload'),
       unchanged: count((entry) => entry.reason === 'unchanged'),
       skippedNotAudio: count(
         (entry) => entry.reason === 'not-audio' || entry.reason === 'no-audio',
@@ -113,10 +114,17 @@ export async function readLatestReport(dir: string): Promise<MigrationReport | n
   return latest;
 }
 
-/** Report as read from disk; reports written before system files had their own count lack it. */
+/**
+ * Report as read from disk. Reports written before system files had their own count lack
+ * `skippedSystem`, and those written before dry runs had their own count lack `wouldUpload` and
+ * count the files a dry run would upload as `uploaded`.
+ */
 type StoredReport =
   | (Omit<MigrationReport, 'summary'> & {
-      summary: Omit<MigrationReport['summary'], 'skippedSystem'> & { skippedSystem?: number };
+      summary: Omit<MigrationReport['summary'], 'skippedSystem' | 'wouldUpload'> & {
+        skippedSystem?: number;
+        wouldUpload?: number;
+      };
     })
   | null;
 
@@ -124,8 +132,15 @@ function withCurrentFields(report: StoredReport): MigrationReport | null {
   if (report === null) {
     return null;
   }
+  const { summary } = report;
+  const older = summary.wouldUpload === undefined;
   return {
     ...report,
-    summary: { ...report.summary, skippedSystem: report.summary.skippedSystem ?? 0 },
+    summary: {
+      ...summary,
+      uploaded: older && report.dryRun ? 0 : summary.uploaded,
+      wouldUpload: summary.wouldUpload ?? (report.dryRun ? summary.uploaded : 0),
+      skippedSystem: summary.skippedSystem ?? 0,
+    },
   };
 }

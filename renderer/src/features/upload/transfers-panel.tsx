@@ -1,7 +1,8 @@
 import type { ReactElement } from 'react';
 
-import type { MigrationReport, UploadJobView } from '../../../../shared/uploads';
+import type { UploadJobView } from '../../../../shared/uploads';
 import { formatBytes, formatDuration } from '../../ui/format';
+import { ReportSummary } from './report-summary';
 import type { UploadsState } from './use-uploads';
 
 const STATE_LABELS: Record<UploadJobView['state'], string> = {
@@ -150,29 +151,4 @@ function JobRow({
 
 function fractionOf(part: number, whole: number): number {
   return whole > 0 ? Math.min(1, part / whole) : 0;
-}
-
-function ReportSummary({ report }: { report: MigrationReport }): ReactElement {
-  const { summary } = report;
-  return (
-    <details className="report" data-testid="last-report">
-      <summary>
-        Last {report.origin === 'cli' ? 'migration' : 'upload batch'}
-        {report.root !== null && ` of ${report.root}`}: {summary.uploaded} uploaded,{' '}
-        {summary.unchanged} unchanged, {summary.skippedNotAudio} not audio, {summary.skippedSystem}{' '}
-        system files, {summary.skippedOther} other skips, {summary.failed} failed
-        {report.dryRun && ' (dry run)'}
-      </summary>
-      <ul>
-        {report.entries
-          .filter((entry) => entry.outcome !== 'uploaded')
-          .map((entry) => (
-            <li key={entry.path} data-testid="report-entry">
-              <code>{entry.name ?? entry.path}</code>: {entry.outcome}
-              {entry.message !== null && ` — ${entry.message}`}
-            </li>
-          ))}
-      </ul>
-    </details>
-  );
 }
