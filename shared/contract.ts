@@ -101,7 +101,16 @@ export const requestSchemas = {
   'uploads.pause': z.object({ id: jobId }).strict(),
   'uploads.resume': z.object({ id: jobId }).strict(),
   'uploads.cancel': z.object({ id: jobId }).strict(),
-  'uploads.retry': z.object({ id: jobId }).strict(),
+  'uploads.retry': z
+    .object({
+      id: jobId,
+      /**
+       * Lets a job stopped as a conflict overwrite the different file found at its key. The job
+       * stops again if that file changes before the upload.
+       */
+      replace: z.boolean().optional(),
+    })
+    .strict(),
   'uploads.discard': z.object({ id: jobId }).strict(),
   'uploads.clearFinished': empty,
   'uploads.lastReport': empty,

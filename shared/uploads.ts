@@ -7,6 +7,8 @@ export type UploadState =
   | 'verifying'
   | 'done'
   | 'skipped'
+  /** Not sent, because its key contains a different file; waits for Replace or Discard. */
+  | 'conflict'
   | 'failed'
   | 'cancelled';
 
@@ -47,6 +49,8 @@ export interface UploadJobView {
   attempts: number;
   /** Whether the upload continued a multipart upload left by an earlier run. */
   resumed: boolean;
+  /** Whether the upload replaced, or in a dry run would replace, a different file at its key. */
+  replaced: boolean;
 }
 
 /** Sums over the whole queue. */
@@ -55,6 +59,8 @@ export interface UploadTotals {
   active: number;
   done: number;
   skipped: number;
+  /** Files not sent because their keys contain different files. */
+  conflicts: number;
   failed: number;
   bytesTotal: number;
   bytesSent: number;
@@ -78,7 +84,17 @@ export interface UploadProgress {
 }
 
 /** Result of one file in a migration or upload batch. */
-export type ReportOutcome = 'uploaded' | 'would-upload' | 'skipped' | 'failed' | 'cancelled';
+export type ReportOutcome =
+  | 'uploaded'
+  | 'would-upload'
+  /** Uploaded over a different file stored at the same key. */
+  | 'replaced'
+  | 'would-replace'
+  /** Not sent, because the key contains a different file and the user has not chosen to replace it. */
+  | 'conflict'
+  | 'skipped'
+  | 'failed'
+  | 'cancelled';
 
 /** One line of a migration report. */
 export interface ReportEntry {
@@ -106,10 +122,16 @@ export interface MigrationReport {
   startedAt: string;
   finishedAt: string;
   summary: {
-    /** Files uploaded; 0 in a dry run. */
+    /** Files uploaded to a free key; 0 in a dry run. */
     uploaded: number;
-    /** Files a dry run would upload; 0 in other batches. */
+    /** Files uploaded over a different file stored at the same key; 0 in a dry run. */
+    replaced: number;
+    /** Files a dry run would upload to a free key; 0 in other batches. */
     wouldUpload: number;
+    /** Files a dry run would upload over a different file at the same key; 0 in other batches. */
+    wouldReplace: number;
+    /** Files not sent because their keys contain different files (drops and picks only). */
+    conflicts: number;
     unchanged: number;
     /** Files skipped as `not-audio` or `no-audio`. */
     skippedNotAudio: number;

@@ -170,7 +170,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     'uploads.pause': async ({ id }) => session.engine.pause(id),
     'uploads.resume': async ({ id }) => session.engine.resume(id),
     'uploads.cancel': async ({ id }) => session.engine.cancel(id),
-    'uploads.retry': async ({ id }) => session.engine.retry(id),
+    'uploads.retry': async ({ id, replace }) => session.engine.retry(id, { replace }),
     'uploads.discard': async ({ id }) => session.engine.discard(id),
     'uploads.clearFinished': async () => session.engine.clearFinished(),
     'uploads.lastReport': async () => {

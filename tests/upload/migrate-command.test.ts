@@ -134,8 +134,11 @@ describe('migration', () => {
 
     expect(result.code).toBe(EXIT.ok);
     expect(result.stderr).toBe('');
-    expect(result.stdout).toContain(`Migration of ${folder} finished in`);
-    expect(result.stdout).toMatch(/Uploaded: +2 files \(\d+\.\d KiB sent\)/);
+    expect(result.stdout).toMatch(
+      new RegExp(`^Migration of ${folder} finished in \\d+ s; \\d+\\.\\d KiB sent\\.$`, 'm'),
+    );
+    expect(result.stdout).toMatch(/Uploaded: +2 files\n/);
+    expect(result.stdout).toMatch(/Replaced: +0 files\n/);
     expect(result.stdout).toMatch(/Skipped, unchanged: +0 files/);
     expect(result.stdout).toMatch(/Skipped, not audio: +1 file\n/);
     expect(result.stdout).toMatch(/Other skips: +1 file\n +\.dropbox: dropbox-file: /);
@@ -148,7 +151,8 @@ describe('migration', () => {
 
     const again = await migrate([folder]);
     expect(again.code).toBe(EXIT.ok);
-    expect(again.stdout).toMatch(/Uploaded: +0 files \(0 B sent\)/);
+    expect(again.stdout).toMatch(/finished in \d+ s; 0 B sent\.\n/);
+    expect(again.stdout).toMatch(/Uploaded: +0 files\n/);
     expect(again.stdout).toMatch(/Skipped, unchanged: +2 files/);
     expect(again.stdout).toContain(`Report: ${engine.reportPath(engine.lastReport()?.id ?? '')}`);
   });
@@ -209,6 +213,35 @@ describe('migration', () => {
     expect(written.entries.map((entry) => entry.outcome)).toEqual(['would-upload']);
     expect(harness.serverBodyBytes()).toBe(0);
     expect(await harness.trackKeys()).not.toContain('tracks/new.mp3');
+  });
+
+  test('changed file is replaced and listed', async () => {
+    const folder = await folderWith('changing', {
+      'Album/01.mp3': 'id3v2.3.mp3',
+      'Album/02.mp3': 'he_44khz.mp3',
+    });
+    await migrate([folder]);
+    await copyFile(join(FIXTURES, 'id3v1_Blood_Sugar.mp3'), join(folder, 'Album/01.mp3'));
+    const reportFile = join(harness.dir, 'reports', 'changing.json');
+
+    const dry = await migrate([folder, '--dry-run']);
+    const result = await migrate([folder, '--report', reportFile]);
+
+    expect(dry.code).toBe(EXIT.ok);
+    expect(dry.stdout).toMatch(/Would upload: +0 files \(0 B\)\n/);
+    expect(dry.stdout).toMatch(/Would replace: +1 file \(107\.3 KiB\)\n {4}Album\/01\.mp3\n/);
+    expect(result.code).toBe(EXIT.ok);
+    expect(result.stdout).toMatch(/Uploaded: +0 files\n/);
+    expect(result.stdout).toMatch(/Replaced: +1 file\n {4}Album\/01\.mp3\n/);
+    expect(result.stdout).toMatch(/Skipped, unchanged: +1 file\n/);
+    const written = JSON.parse(await readFile(reportFile, 'utf8')) as MigrationReport;
+    expect(written.summary.replaced).toBe(1);
+    expect(written.summary.uploaded).toBe(0);
+    expect(written.entries.map((entry) => [entry.name, entry.outcome])).toEqual([
+      ['Album/01.mp3', 'replaced'],
+      ['Album/02.mp3', 'skipped'],
+    ]);
+    expect(await harness.objectSize('tracks/Album/01.mp3')).toBe(109_842);
   });
 
   test('terminal gets a progress bar', async () => {

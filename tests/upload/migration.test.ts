@@ -165,7 +165,10 @@ test('migration report is exact and a rerun sends nothing', { timeout: 120_000 }
   ]);
   expect(report.summary).toEqual({
     uploaded: 5,
+    replaced: 0,
     wouldUpload: 0,
+    wouldReplace: 0,
+    conflicts: 0,
     unchanged: 0,
     skippedNotAudio: 2,
     skippedSystem: 6,

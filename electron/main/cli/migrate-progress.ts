@@ -31,7 +31,7 @@ export function createProgressDisplay(
 }
 
 function finishedFiles(totals: UploadTotals): number {
-  return totals.done + totals.skipped + totals.failed;
+  return totals.done + totals.skipped + totals.conflicts + totals.failed;
 }
 
 /**

@@ -25,7 +25,10 @@ export function buildReport(
     finishedAt,
     summary: {
       uploaded: count((entry) => entry.outcome === 'uploaded'),
+      replaced: count((entry) => entry.outcome === 'replaced'),
       wouldUpload: count((entry) => entry.outcome === 'would-upload'),
+      wouldReplace: count((entry) => entry.outcome === 'would-replace'),
+      conflicts: count((entry) => entry.outcome === 'conflict'),
       unchanged: count((entry) => entry.reason === 'unchanged'),
       skippedNotAudio: count(
         (entry) => entry.reason === 'not-audio' || entry.reason === 'no-audio',
@@ -62,9 +65,14 @@ function entryOf(job: StoredJob): ReportEntry {
 function outcomeOf(job: StoredJob): ReportOutcome {
   switch (job.state) {
     case 'done':
-      return job.dryRun ? 'would-upload' : 'uploaded';
+      if (job.dryRun) {
+        return job.replaced ? 'would-replace' : 'would-upload';
+      }
+      return job.replaced ? 'replaced' : 'uploaded';
     case 'skipped':
       return 'skipped';
+    case 'conflict':
+      return 'conflict';
     case 'cancelled':
       return 'cancelled';
     default:
@@ -114,17 +122,17 @@ export async function readLatestReport(dir: string): Promise<MigrationReport | n
   return latest;
 }
 
+// Counts that reports of earlier versions lack.
+type AddedCounts = 'skippedSystem' | 'wouldUpload' | 'replaced' | 'wouldReplace' | 'conflicts';
+
 /**
- * Report as read from disk. Reports written before system files had their own count lack
- * `skippedSystem`, and those written before dry runs had their own count lack `wouldUpload` and
- * count the files a dry run would upload as `uploaded`.
+ * Report as read from disk. Reports written before a count was added lack it. Dry-run reports
+ * written before `wouldUpload` existed count the files they would upload as `uploaded`.
  */
 type StoredReport =
   | (Omit<MigrationReport, 'summary'> & {
-      summary: Omit<MigrationReport['summary'], 'skippedSystem' | 'wouldUpload'> & {
-        skippedSystem?: number;
-        wouldUpload?: number;
-      };
+      summary: Omit<MigrationReport['summary'], AddedCounts> &
+        Partial<Pick<MigrationReport['summary'], AddedCounts>>;
     })
   | null;
 
@@ -140,6 +148,9 @@ function withCurrentFields(report: StoredReport): MigrationReport | null {
       ...summary,
       uploaded: older && report.dryRun ? 0 : summary.uploaded,
       wouldUpload: summary.wouldUpload ?? (report.dryRun ? summary.uploaded : 0),
+      replaced: summary.replaced ?? 0,
+      wouldReplace: summary.wouldReplace ?? 0,
+      conflicts: summary.conflicts ?? 0,
       skippedSystem: summary.skippedSystem ?? 0,
     },
   };

@@ -5,6 +5,9 @@ import type { MigrationReport, ReportOutcome } from '../../../../shared/uploads'
 const OUTCOME_LABELS: Record<ReportOutcome, string> = {
   uploaded: 'uploaded',
   'would-upload': 'would upload',
+  replaced: 'replaced',
+  'would-replace': 'would replace',
+  conflict: 'not sent, name taken',
   skipped: 'skipped',
   failed: 'failed',
   cancelled: 'cancelled',
@@ -45,14 +48,26 @@ export function ReportSummary({ report }: { report: MigrationReport }): ReactEle
  */
 export function countsText(report: MigrationReport): string {
   const { summary } = report;
-  const parts = [
-    report.dryRun ? `${summary.wouldUpload} would upload` : `${summary.uploaded} uploaded`,
+  const parts = report.dryRun
+    ? [`${summary.wouldUpload} would upload`]
+    : [`${summary.uploaded} uploaded`];
+  const rare = [
+    [summary.replaced, 'replaced'],
+    [summary.wouldReplace, 'would replace'],
+    [summary.conflicts, 'name taken'],
+  ] as const;
+  for (const [count, words] of rare) {
+    if (count > 0) {
+      parts.push(`${count} ${words}`);
+    }
+  }
+  parts.push(
     `${summary.unchanged} unchanged`,
     `${summary.skippedNotAudio} not audio`,
     `${summary.skippedSystem} system ${summary.skippedSystem === 1 ? 'file' : 'files'}`,
     `${summary.skippedOther} other ${summary.skippedOther === 1 ? 'skip' : 'skips'}`,
     `${summary.failed} failed`,
-  ];
+  );
   if (summary.cancelled > 0) {
     parts.push(`${summary.cancelled} cancelled`);
   }

@@ -13,6 +13,7 @@ const STATE_LABELS: Record<UploadJobView['state'], string> = {
   verifying: 'Verifying',
   done: 'Uploaded',
   skipped: 'Skipped',
+  conflict: 'Name taken',
   failed: 'Failed',
   cancelled: 'Cancelled',
 };
@@ -27,7 +28,8 @@ export function TransfersPanel({ uploads }: { uploads: UploadsState }): ReactEle
         <h2>Transfers</h2>
         {totals !== null && totals.files > 0 && (
           <span className="muted" data-testid="transfer-totals">
-            {totals.done} uploaded · {totals.skipped} skipped · {totals.failed} failed
+            {totals.done} uploaded · {totals.skipped} skipped
+            {totals.conflicts > 0 && ` · ${totals.conflicts} name taken`} · {totals.failed} failed
             {totals.active > 0 &&
               ` · ${formatBytes(totals.bytesSent)} of ${formatBytes(totals.bytesTotal)}, ${formatBytes(totals.bytesPerSecond)}/s, ${formatDuration(totals.secondsLeft)} left`}
           </span>
@@ -72,14 +74,17 @@ function JobRow({
     job.state === 'queued';
   const reading = job.bytesRead !== null;
   const fraction = fractionOf(reading ? (job.bytesRead ?? 0) : job.bytesSent, job.bytesTotal);
-  const label =
-    reading && job.state === 'preparing'
-      ? `Reading ${Math.floor(fraction * 100)}%`
-      : STATE_LABELS[job.state];
+  let label = STATE_LABELS[job.state];
+  if (reading && job.state === 'preparing') {
+    label = `Reading ${Math.floor(fraction * 100)}%`;
+  } else if (job.state === 'done' && job.replaced) {
+    label = 'Replaced';
+  }
   return (
     <li
       className={`job state-${job.state}`}
       data-testid="upload-job"
+      data-id={job.id}
       data-name={job.name}
       data-state={job.state}
     >
@@ -110,7 +115,16 @@ function JobRow({
             Retry
           </button>
         )}
-        {(job.state === 'failed' || job.state === 'cancelled') && (
+        {job.state === 'conflict' && (
+          <button
+            type="button"
+            title={`Upload this file over the one stored as ${job.key ?? job.name}`}
+            onClick={() => act('replace', job.id)}
+          >
+            Replace
+          </button>
+        )}
+        {(job.state === 'failed' || job.state === 'cancelled' || job.state === 'conflict') && (
           <button
             type="button"
             title="Remove from the queue and delete what was uploaded of it"
@@ -139,7 +153,9 @@ function JobRow({
       )}
       {job.message !== null && (
         <p
-          className={job.state === 'failed' ? 'error small' : 'muted small'}
+          className={
+            job.state === 'failed' || job.state === 'conflict' ? 'error small' : 'muted small'
+          }
           data-testid="upload-message"
         >
           {job.message}

@@ -24,7 +24,8 @@ export interface UploadsState {
   submitEntries: (entries: FileSystemEntry[], topLevelFiles: File[]) => void;
   submitBrowserFiles: (files: BrowserFile[]) => void;
   pickNative: (folders: boolean) => void;
-  act: (action: 'pause' | 'resume' | 'cancel' | 'retry', id: string) => void;
+  /** Runs an action on a job; `replace` retries a conflicting job over the file at its key. */
+  act: (action: 'pause' | 'resume' | 'cancel' | 'retry' | 'replace', id: string) => void;
   /** Removes a job from the queue, deleting its unfinished upload. */
   discard: (id: string) => void;
   clearFinished: () => void;
@@ -126,6 +127,10 @@ export function useUploads(): UploadsState {
       run(api.invoke('uploads.pick', { folders }));
     },
     act(action, id) {
+      if (action === 'replace') {
+        run(api.invoke('uploads.retry', { id, replace: true }));
+        return;
+      }
       run(api.invoke(`uploads.${action}`, { id }));
     },
     discard(id) {
