@@ -4,7 +4,13 @@ import type { ErrorPayload } from './errors';
 import type { PublicSettings } from './settings';
 import { settingsUpdateSchema } from './settings';
 import { trackKeyProblem } from './track-key';
-import type { MigrationReport, UploadJobView, UploadProgress, UploadSnapshot } from './uploads';
+import type {
+  MigrationReport,
+  UploadJobView,
+  UploadProgress,
+  UploadQueueListing,
+  UploadSnapshot,
+} from './uploads';
 
 /** One track of the library: an object under `tracks/` with the tags stored when it was uploaded. */
 export interface Track {
@@ -135,7 +141,7 @@ export interface Results {
   'player.url': PlayableUrl;
   'uploads.add': { batchId: string };
   'uploads.pick': { batchId: string } | null;
-  'uploads.list': UploadSnapshot;
+  'uploads.list': UploadQueueListing;
   'uploads.pause': UploadJobView;
   'uploads.resume': UploadJobView;
   'uploads.cancel': UploadJobView;

@@ -76,6 +76,25 @@ export interface UploadSnapshot {
   totals: UploadTotals;
 }
 
+/** Unfinished jobs in the queue of a storage target other than the one in use. */
+export interface WaitingQueue {
+  /** Storage target the jobs wait for, e.g. `S3 bucket music at http://127.0.0.1:9000`. */
+  storage: string;
+  /** Jobs not yet ended: queued, paused, failed, conflicting or interrupted. */
+  files: number;
+  /** Names of the first few of those files. */
+  names: string[];
+}
+
+/** Upload queue of the storage in use, and the unfinished jobs of other storage targets. */
+export interface UploadQueueListing extends UploadSnapshot {
+  /**
+   * Queues of other storage targets with unfinished jobs. Each storage target keeps its own
+   * queue, so these jobs resume only when their storage is selected again.
+   */
+  waitingElsewhere: WaitingQueue[];
+}
+
 /** Change to the upload queue: the jobs that changed since the last event, and new totals. */
 export interface UploadProgress {
   jobs: UploadJobView[];

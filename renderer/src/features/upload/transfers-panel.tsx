@@ -1,6 +1,6 @@
 import type { ReactElement } from 'react';
 
-import type { UploadJobView } from '../../../../shared/uploads';
+import type { UploadJobView, WaitingQueue } from '../../../../shared/uploads';
 import { formatBytes, formatDuration } from '../../ui/format';
 import { ReportSummary } from './report-summary';
 import type { UploadsState } from './use-uploads';
@@ -20,7 +20,7 @@ const STATE_LABELS: Record<UploadJobView['state'], string> = {
 
 /** Renders the upload queue: totals, one row per file with its progress and actions, and the last report. */
 export function TransfersPanel({ uploads }: { uploads: UploadsState }): ReactElement {
-  const { jobs, totals, staging, error, report } = uploads;
+  const { jobs, totals, staging, error, report, waitingElsewhere } = uploads;
   const ordered = [...jobs].reverse();
   return (
     <section className="transfers" aria-label="Transfers">
@@ -43,6 +43,9 @@ export function TransfersPanel({ uploads }: { uploads: UploadsState }): ReactEle
           Reading files: {staging.filesDone} of {staging.filesTotal}
         </p>
       )}
+      {waitingElsewhere.map((queue) => (
+        <WaitingNotice key={queue.storage} queue={queue} />
+      ))}
       {error !== null && (
         <p className="error" role="alert" data-testid="upload-error">
           {error}
@@ -127,7 +130,11 @@ function JobRow({
         {(job.state === 'failed' || job.state === 'cancelled' || job.state === 'conflict') && (
           <button
             type="button"
-            title="Remove from the queue and delete what was uploaded of it"
+            title={
+              job.state === 'conflict'
+                ? 'Remove from the queue and keep the stored file'
+                : 'Remove from the queue and delete what was uploaded of it'
+            }
             onClick={() => discard(job.id)}
           >
             Discard
@@ -162,6 +169,21 @@ function JobRow({
         </p>
       )}
     </li>
+  );
+}
+
+// Each storage target keeps its own queue, so these jobs are out of sight until it is selected.
+function WaitingNotice({ queue }: { queue: WaitingQueue }): ReactElement {
+  const single = queue.files === 1;
+  const more = queue.files > queue.names.length ? ', …' : '';
+  const text =
+    `${queue.files} ${single ? 'file waits' : 'files wait'} for ${queue.storage} ` +
+    `(${queue.names.join(', ')}${more}). Select that storage in Settings to upload, retry or ` +
+    `discard ${single ? 'it' : 'them'}.`;
+  return (
+    <p className="notice small" role="status" data-testid="waiting-elsewhere">
+      {text}
+    </p>
   );
 }
 

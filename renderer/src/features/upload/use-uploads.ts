@@ -5,6 +5,7 @@ import type {
   UploadJobView,
   UploadProgress,
   UploadTotals,
+  WaitingQueue,
 } from '../../../../shared/uploads';
 import type { BrowserFile } from './collect-files';
 import { filesOfEntries } from './collect-files';
@@ -17,6 +18,8 @@ import { useOnReconnect } from '../../api/use-connection';
 export interface UploadsState {
   jobs: UploadJobView[];
   totals: UploadTotals | null;
+  /** Unfinished jobs of other storage targets, which resume when that storage is selected. */
+  waitingElsewhere: WaitingQueue[];
   report: MigrationReport | null;
   staging: StagingProgress | null;
   /** Reason the last submission failed, if it did. */
@@ -41,6 +44,7 @@ export function useUploads(): UploadsState {
   const { api } = shell;
   const [jobs, setJobs] = useState<UploadJobView[]>([]);
   const [totals, setTotals] = useState<UploadTotals | null>(null);
+  const [waitingElsewhere, setWaitingElsewhere] = useState<WaitingQueue[]>([]);
   const [report, setReport] = useState<MigrationReport | null>(null);
   const [staging, setStaging] = useState<StagingProgress | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -51,9 +55,10 @@ export function useUploads(): UploadsState {
 
   const loadQueue = useCallback(() => {
     api.invoke('uploads.list', {}).then(
-      (snapshot) => {
-        setJobs(snapshot.jobs);
-        setTotals(snapshot.totals);
+      (listing) => {
+        setJobs(listing.jobs);
+        setTotals(listing.totals);
+        setWaitingElsewhere(listing.waitingElsewhere);
       },
       (failure: Error) => setError(failure.message),
     );
@@ -105,6 +110,7 @@ export function useUploads(): UploadsState {
   return {
     jobs,
     totals,
+    waitingElsewhere,
     report,
     staging,
     error,
