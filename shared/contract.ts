@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 import type { ErrorPayload } from './errors';
 import type { PublicSettings } from './settings';
-import { settingsUpdateSchema } from './settings';
+import { settingsFieldLabel, settingsUpdateSchema } from './settings';
 import { trackKeyProblem } from './track-key';
 import type {
   MigrationReport,
@@ -126,6 +126,14 @@ export const requestSchemas = {
 
 /** Name of an IPC method. */
 export type Method = keyof typeof requestSchemas;
+
+/**
+ * Labels of request fields, for methods whose requests come from a form: a problem with such a
+ * request names the field as the form does (`Bucket: …`) instead of by its path.
+ */
+export const requestFieldLabels: Partial<Record<Method, (field: string) => string | null>> = {
+  'settings.update': settingsFieldLabel,
+};
 
 /** Request a renderer sends for method `M`. */
 export type RequestOf<M extends Method> = z.input<(typeof requestSchemas)[M]>;

@@ -2,6 +2,8 @@ import pino from 'pino';
 import type { DestinationStream, Logger } from 'pino';
 import pretty from 'pino-pretty';
 
+import { redactKeyMaterial } from '../../shared/key-material';
+
 export type { Logger };
 
 /** Options of {@link createLogger}. */
@@ -28,11 +30,21 @@ const REDACTED_PATHS = [
   '*.url',
 ];
 
-/** Creates the process logger: JSON lines (or readable ones on a terminal), secrets redacted by field name. */
+/**
+ * Creates the process logger: JSON lines (or readable ones on a terminal), with secrets redacted
+ * by field name and PEM keys redacted wherever they appear in a line, messages and stacks included.
+ */
 export function createLogger(options: LoggerOptions = {}): Logger {
   const level = options.level ?? process.env.CRATEBOX_LOG_LEVEL ?? 'info';
   const destination = options.destination ?? defaultDestination();
-  return pino({ level, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, destination);
+  return pino(
+    {
+      level,
+      redact: { paths: REDACTED_PATHS, censor: '[redacted]' },
+      hooks: { streamWrite: redactKeyMaterial },
+    },
+    destination,
+  );
 }
 
 /** Logger that drops every line, for callers that do not care. */
