@@ -4,7 +4,13 @@ import type { ErrorPayload } from './errors';
 import type { PublicSettings } from './settings';
 import { settingsFieldLabel, settingsUpdateSchema } from './settings';
 import { trackKeyProblem } from './track-key';
-import type { MigrationReport, UploadJobView, UploadProgress, UploadSnapshot } from './uploads';
+import type {
+  MigrationReport,
+  UploadJobView,
+  UploadProgress,
+  UploadQueueListing,
+  UploadSnapshot,
+} from './uploads';
 
 /** One track of the library: an object under `tracks/` with the tags stored when it was uploaded. */
 export interface Track {
@@ -101,7 +107,16 @@ export const requestSchemas = {
   'uploads.pause': z.object({ id: jobId }).strict(),
   'uploads.resume': z.object({ id: jobId }).strict(),
   'uploads.cancel': z.object({ id: jobId }).strict(),
-  'uploads.retry': z.object({ id: jobId }).strict(),
+  'uploads.retry': z
+    .object({
+      id: jobId,
+      /**
+       * Lets a job stopped as a conflict overwrite the different file found at its key. The job
+       * stops again if that file changes before the upload.
+       */
+      replace: z.boolean().optional(),
+    })
+    .strict(),
   'uploads.discard': z.object({ id: jobId }).strict(),
   'uploads.clearFinished': empty,
   'uploads.lastReport': empty,
@@ -134,7 +149,7 @@ export interface Results {
   'player.url': PlayableUrl;
   'uploads.add': { batchId: string };
   'uploads.pick': { batchId: string } | null;
-  'uploads.list': UploadSnapshot;
+  'uploads.list': UploadQueueListing;
   'uploads.pause': UploadJobView;
   'uploads.resume': UploadJobView;
   'uploads.cancel': UploadJobView;

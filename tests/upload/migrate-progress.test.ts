@@ -13,6 +13,7 @@ function totals(overrides: Partial<UploadTotals>): UploadTotals {
     active: 1,
     done: 0,
     skipped: 0,
+    conflicts: 0,
     failed: 0,
     bytesTotal: 200 * MIB,
     bytesSent: 0,

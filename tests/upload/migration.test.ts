@@ -167,6 +167,10 @@ test('migration report is exact and a rerun sends nothing', { timeout: 120_000 }
   ]);
   expect(report.summary).toEqual({
     uploaded: 5,
+    replaced: 0,
+    wouldUpload: 0,
+    wouldReplace: 0,
+    conflicts: 0,
     unchanged: 0,
     skippedNotAudio: 2,
     skippedSystem: 6,
@@ -245,7 +249,8 @@ test('dry run reports would-upload and sends nothing', async () => {
     ['tracks/New Song.m4a', 'would-upload', null],
     ['tracks/Old Song.mp3', 'skipped', 'unchanged'],
   ]);
-  expect(report.summary.uploaded).toBe(1);
+  expect(report.summary.uploaded).toBe(0);
+  expect(report.summary.wouldUpload).toBe(1);
   expect(report.summary.bytesSent).toBe(0);
   expect(harness.serverBodyBytes()).toBe(0);
   expect(await harness.trackKeys()).not.toContain('tracks/New Song.m4a');

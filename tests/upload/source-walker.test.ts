@@ -302,6 +302,37 @@ describe('key collisions', () => {
   });
 });
 
+describe('unusable names', () => {
+  test('tab in a file name is a skip', async () => {
+    await touch('Music/Live\tTake.mp3');
+    const root = join(dir, 'Music');
+    const [file] = await planSources([{ path: root }], { root, logger });
+
+    expect(file?.key).toBeNull();
+    expect(file?.error).toBeNull();
+    expect(file?.skip).toEqual({
+      reason: 'invalid-name',
+      message:
+        'the name of "Live\tTake.mp3" contains a tab, which track keys may not contain; rename the file',
+    });
+  });
+
+  test('key over 1024 bytes is a skip', async () => {
+    // Each name stays under the 255-byte limit of file systems; the key is 1045 bytes.
+    const folders = ['é'.repeat(120), 'x'.repeat(250), 'y'.repeat(250), 'z'.repeat(250)];
+    const name = `${folders.join('/')}/${'w'.repeat(40)}.mp3`;
+    await touch(`Music/${name}`);
+    const root = join(dir, 'Music');
+    const [file] = await planSources([{ path: root }], { root, logger });
+
+    expect(file?.error).toBeNull();
+    expect(file?.skip?.reason).toBe('invalid-name');
+    expect(file?.skip?.message).toBe(
+      `the key of "${name}" would be 1045 bytes long in UTF-8, over the S3 limit of 1024; shorten the folder or file names`,
+    );
+  });
+});
+
 describe('symbolic links', () => {
   test('link loop ends the walk', async () => {
     await touch('Music/Album/01.mp3');

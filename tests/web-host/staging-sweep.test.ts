@@ -25,11 +25,10 @@ import { QUEUED_MARKER, sweepStaging } from '../../electron/main/web-host/stagin
 import type { StagingClaims } from '../../electron/main/web-host/staging-sweep';
 
 const HOUR_MS = 60 * 60 * 1000;
-// Past the 1024-byte limit of S3 keys, so the job fails at once and keeps its file for a retry.
-const TOO_LONG = `${'x'.repeat(1100)}.mp3`;
 const AUDIO = readFileSync(join(AUDIO_FIXTURES, 'id3v2.3.mp3'));
 /** Inspection worker that holds each file at 45% read while a hold file exists. */
 const HELD_WORKER = typeScriptWorker(new URL('../support/held-inspect-worker.ts', import.meta.url));
+const OTHER_AUDIO = readFileSync(join(AUDIO_FIXTURES, 'he_44khz.mp3'));
 
 /** Sends a file to the staging folder as the page does; returns the staged path. */
 function stage(app: WebApp, batch: string, index: number, body: Buffer): Promise<string> {
@@ -50,6 +49,25 @@ function stage(app: WebApp, batch: string, index: number, body: Buffer): Promise
     outgoing.on('error', reject);
     outgoing.end(body);
   });
+}
+
+/**
+ * Uploads one recording as `name`, then stages and adds a different one under the same name,
+ * which stops as a conflict and keeps its staged file for Replace; returns that file's path.
+ */
+async function stageConflict(app: WebApp, name: string): Promise<string> {
+  const first = await stage(app, `${name}-first`, 0, AUDIO);
+  const stored = await app.staging.handlers['uploads.add']({
+    sources: [{ path: first, relativePath: name }],
+  });
+  await app.services.engine().whenBatchDone(stored.batchId);
+
+  const path = await stage(app, `${name}-second`, 0, OTHER_AUDIO);
+  const { batchId } = await app.staging.handlers['uploads.add']({
+    sources: [{ path, relativePath: name }],
+  });
+  await app.services.engine().whenBatchDone(batchId);
+  return path;
 }
 
 function filesIn(folder: string): string[] {
@@ -162,12 +180,8 @@ describe('staging folder cleanup', () => {
     expect(existsSync(path)).toBe(false);
   });
 
-  it('keeps failed job files until discarded', async () => {
-    const path = await stage(app, 'failing', 0, AUDIO);
-    const { batchId } = await app.staging.handlers['uploads.add']({
-      sources: [{ path, relativePath: TOO_LONG }],
-    });
-    await app.services.engine().whenBatchDone(batchId);
+  it('keeps conflicting job files until discarded', async () => {
+    const path = await stageConflict(app, 'Taken.mp3');
 
     clock += 2 * HOUR_MS;
     await app.staging.sweep();
@@ -176,8 +190,8 @@ describe('staging folder cleanup', () => {
     const job = app.services
       .engine()
       .snapshot()
-      .jobs.find((view) => view.name === TOO_LONG);
-    expect(job?.state).toBe('failed');
+      .jobs.findLast((view) => view.name === 'Taken.mp3');
+    expect(job?.state).toBe('conflict');
     await app.staging.handlers['uploads.discard']({ id: job?.id ?? '' });
     await app.staging.sweep();
     expect(existsSync(path)).toBe(false);
@@ -207,11 +221,7 @@ describe('staging folder cleanup', () => {
   });
 
   it('keeps files of other storage sessions', async () => {
-    const path = await stage(app, 'other-session', 0, AUDIO);
-    const { batchId } = await app.staging.handlers['uploads.add']({
-      sources: [{ path, relativePath: TOO_LONG }],
-    });
-    await app.services.engine().whenBatchDone(batchId);
+    const path = await stageConflict(app, 'Taken Elsewhere.mp3');
     await app.staging.handlers['settings.update']({
       storage: {
         mode: 'aws',
@@ -230,8 +240,8 @@ describe('staging folder cleanup', () => {
 
     await app.staging.handlers['settings.update']({ storage: { mode: 'embedded' } });
     const queue = await app.staging.handlers['uploads.list']({});
-    const job = queue.jobs.find((view) => view.name === TOO_LONG);
-    expect(job?.state).toBe('failed');
+    const job = queue.jobs.findLast((view) => view.name === 'Taken Elsewhere.mp3');
+    expect(job?.state).toBe('conflict');
     await app.staging.handlers['uploads.discard']({ id: job?.id ?? '' });
     await app.staging.sweep();
     expect(existsSync(path)).toBe(false);

@@ -42,7 +42,7 @@ export function createProgressDisplay(
 }
 
 function finishedFiles(totals: UploadTotals): number {
-  return totals.done + totals.skipped + totals.failed;
+  return totals.done + totals.skipped + totals.conflicts + totals.failed;
 }
 
 /**

@@ -25,7 +25,7 @@ export interface PlannedFile {
   sizeBytes: number;
   mtimeMs: number;
   skip: { reason: SkipReason; message: string } | null;
-  /** Reason the file cannot be uploaded at all (no usable key, unreadable); null when it can. */
+  /** Reason the file or folder cannot be read; null when it can. */
   error: string | null;
 }
 
@@ -41,8 +41,8 @@ export interface PlanOptions {
 /**
  * Walks the sources and returns every file in them, sorted by name, with its key. Folders are
  * walked recursively, following symbolic links but never into a folder that contains the link.
- * Files of the operating system and of Dropbox, conflicted copies and files whose keys collide
- * are marked as skipped.
+ * Files of the operating system and of Dropbox, conflicted copies, files whose names cannot be keys
+ * and files whose keys collide are marked as skipped.
  */
 export async function planSources(
   sources: UploadSource[],
@@ -172,7 +172,8 @@ function planFile(path: string, name: string, info: Stats): PlannedFile {
   try {
     file.key = trackKeyForPath(name);
   } catch (error) {
-    file.error = errorText(error);
+    // No retry can give the file a key: it is skipped, with the name to change.
+    file.skip = { reason: 'invalid-name', message: errorText(error) };
   }
   return file;
 }

@@ -1,7 +1,8 @@
 import type { ReactElement } from 'react';
 
-import type { MigrationReport, UploadJobView } from '../../../../shared/uploads';
+import type { UploadJobView, WaitingQueue } from '../../../../shared/uploads';
 import { formatBytes, formatDuration } from '../../ui/format';
+import { ReportSummary } from './report-summary';
 import type { UploadsState } from './use-uploads';
 
 const STATE_LABELS: Record<UploadJobView['state'], string> = {
@@ -12,13 +13,14 @@ const STATE_LABELS: Record<UploadJobView['state'], string> = {
   verifying: 'Verifying',
   done: 'Uploaded',
   skipped: 'Skipped',
+  conflict: 'Name taken',
   failed: 'Failed',
   cancelled: 'Cancelled',
 };
 
 /** Renders the upload queue: totals, one row per file with its progress and actions, and the last report. */
 export function TransfersPanel({ uploads }: { uploads: UploadsState }): ReactElement {
-  const { jobs, totals, staging, error, report } = uploads;
+  const { jobs, totals, staging, error, report, waitingElsewhere } = uploads;
   const ordered = [...jobs].reverse();
   return (
     <section className="transfers" aria-label="Transfers">
@@ -26,7 +28,8 @@ export function TransfersPanel({ uploads }: { uploads: UploadsState }): ReactEle
         <h2>Transfers</h2>
         {totals !== null && totals.files > 0 && (
           <span className="muted" data-testid="transfer-totals">
-            {totals.done} uploaded · {totals.skipped} skipped · {totals.failed} failed
+            {totals.done} uploaded · {totals.skipped} skipped
+            {totals.conflicts > 0 && ` · ${totals.conflicts} name taken`} · {totals.failed} failed
             {totals.active > 0 &&
               ` · ${formatBytes(totals.bytesSent)} of ${formatBytes(totals.bytesTotal)}, ${formatBytes(totals.bytesPerSecond)}/s, ${formatDuration(totals.secondsLeft)} left`}
           </span>
@@ -41,6 +44,9 @@ export function TransfersPanel({ uploads }: { uploads: UploadsState }): ReactEle
           join the queue.
         </p>
       )}
+      {waitingElsewhere.map((queue) => (
+        <WaitingNotice key={queue.storage} queue={queue} />
+      ))}
       {error !== null && (
         <p className="error" role="alert" data-testid="upload-error">
           {error}
@@ -72,14 +78,17 @@ function JobRow({
     job.state === 'queued';
   const reading = job.bytesRead !== null;
   const fraction = fractionOf(reading ? (job.bytesRead ?? 0) : job.bytesSent, job.bytesTotal);
-  const label =
-    reading && job.state === 'preparing'
-      ? `Reading ${Math.floor(fraction * 100)}%`
-      : STATE_LABELS[job.state];
+  let label = STATE_LABELS[job.state];
+  if (reading && job.state === 'preparing') {
+    label = `Reading ${Math.floor(fraction * 100)}%`;
+  } else if (job.state === 'done' && job.replaced) {
+    label = 'Replaced';
+  }
   return (
     <li
       className={`job state-${job.state}`}
       data-testid="upload-job"
+      data-id={job.id}
       data-name={job.name}
       data-state={job.state}
     >
@@ -110,10 +119,23 @@ function JobRow({
             Retry
           </button>
         )}
-        {(job.state === 'failed' || job.state === 'cancelled') && (
+        {job.state === 'conflict' && (
           <button
             type="button"
-            title="Remove from the queue and delete what was uploaded of it"
+            title={`Upload this file over the one stored as ${job.key ?? job.name}`}
+            onClick={() => act('replace', job.id)}
+          >
+            Replace
+          </button>
+        )}
+        {(job.state === 'failed' || job.state === 'cancelled' || job.state === 'conflict') && (
+          <button
+            type="button"
+            title={
+              job.state === 'conflict'
+                ? 'Remove from the queue and keep the stored file'
+                : 'Remove from the queue and delete what was uploaded of it'
+            }
             onClick={() => discard(job.id)}
           >
             Discard
@@ -139,7 +161,9 @@ function JobRow({
       )}
       {job.message !== null && (
         <p
-          className={job.state === 'failed' ? 'error small' : 'muted small'}
+          className={
+            job.state === 'failed' || job.state === 'conflict' ? 'error small' : 'muted small'
+          }
           data-testid="upload-message"
         >
           {job.message}
@@ -149,31 +173,21 @@ function JobRow({
   );
 }
 
-function fractionOf(part: number, whole: number): number {
-  return whole > 0 ? Math.min(1, part / whole) : 0;
+// Each storage target keeps its own queue, so these jobs are out of sight until it is selected.
+function WaitingNotice({ queue }: { queue: WaitingQueue }): ReactElement {
+  const single = queue.files === 1;
+  const more = queue.files > queue.names.length ? ', …' : '';
+  const text =
+    `${queue.files} ${single ? 'file waits' : 'files wait'} for ${queue.storage} ` +
+    `(${queue.names.join(', ')}${more}). Select that storage in Settings to upload, retry or ` +
+    `discard ${single ? 'it' : 'them'}.`;
+  return (
+    <p className="notice small" role="status" data-testid="waiting-elsewhere">
+      {text}
+    </p>
+  );
 }
 
-function ReportSummary({ report }: { report: MigrationReport }): ReactElement {
-  const { summary } = report;
-  return (
-    <details className="report" data-testid="last-report">
-      <summary>
-        Last {report.origin === 'cli' ? 'migration' : 'upload batch'}
-        {report.root !== null && ` of ${report.root}`}: {summary.uploaded} uploaded,{' '}
-        {summary.unchanged} unchanged, {summary.skippedNotAudio} not audio, {summary.skippedSystem}{' '}
-        system files, {summary.skippedOther} other skips, {summary.failed} failed
-        {report.dryRun && ' (dry run)'}
-      </summary>
-      <ul>
-        {report.entries
-          .filter((entry) => entry.outcome !== 'uploaded')
-          .map((entry) => (
-            <li key={entry.path} data-testid="report-entry">
-              <code>{entry.name ?? entry.path}</code>: {entry.outcome}
-              {entry.message !== null && ` — ${entry.message}`}
-            </li>
-          ))}
-      </ul>
-    </details>
-  );
+function fractionOf(part: number, whole: number): number {
+  return whole > 0 ? Math.min(1, part / whole) : 0;
 }
