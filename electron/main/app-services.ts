@@ -1,12 +1,17 @@
 import { join } from 'node:path';
 
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 
 import type { AppInfo } from '../../shared/contract';
 import { CrateboxError } from '../../shared/errors';
+import { TRACKS_PREFIX } from '../../shared/track-key';
 import type { Handlers } from './ipc/dispatch';
+import { lockUploadState } from './folder-locks';
+import type { FolderLock } from './folder-locks';
 import { EventBus } from './ipc/event-bus';
 import { createLibraryService } from './library/library-service';
+import { listWaitingQueues, pathsOfOtherQueues, writeSessionLabel } from './session-queues';
 import type { LibraryService } from './library/library-service';
 import type { Logger } from './log';
 import { applySettingsUpdate } from './settings/apply-settings-update';
@@ -20,14 +25,21 @@ import { openEmbeddedStore } from './storage/embedded-store';
 import type { EmbeddedStore } from './storage/embedded-store';
 import { createS3Client } from './storage/s3-client';
 import type { StorageTarget } from './storage/s3-client';
+import { describeStorage } from './storage/storage-description';
+import { storageError } from './storage/storage-errors';
+import type { StorageDescription } from './storage/storage-errors';
 import { createInspectPool } from './upload/inspect/inspect-pool';
 import type { InspectPool } from './upload/inspect/inspect-pool';
 import { readLatestReport } from './upload/report';
 import { createUploadEngine } from './upload/upload-engine';
 import type { UploadEngine } from './upload/engine-types';
+import { watchUploadState } from './upload/state-watcher';
+import type { UploadStateWatch } from './upload/state-watcher';
 
 /** Upload state folder of the CLI; separate from the app's, because both may run at once. */
 const CLI_STATE = 'uploads-cli';
+/** Upload state folder of the desktop app and web mode. */
+const APP_STATE = 'uploads';
 
 /** Dependencies a shell (Electron, web mode, CLI) provides to the services. */
 export interface AppServicesOptions {
@@ -54,6 +66,17 @@ export interface AppServices {
   bus: EventBus;
   /** The upload engine of the current storage session. */
   engine(): UploadEngine;
+  /**
+   * Lists one key under `tracks/` to check that the bucket exists and the credentials may read
+   * it. Throws a {@link CrateboxError} that states what to change when they do not.
+   */
+  checkStorage(): Promise<void>;
+  /**
+   * Returns the local paths that the app's upload jobs may still read: those of the open storage
+   * session's queue, and of the queues saved for other storage targets, which resume when that
+   * storage is selected again.
+   */
+  pathsInUse(): Promise<Set<string>>;
   close(): Promise<void>;
 }
 
@@ -63,17 +86,24 @@ interface Session {
   /** Folder of this storage target's state: upload queues, reports, library cache. */
   dir: string;
   store: EmbeddedStore | null;
+  /** Lock on the upload state folder, which only this process writes while it holds the lock. */
+  stateLock: FolderLock;
   target: StorageTarget;
+  /** Returns the bucket, region, endpoint and credentials as error messages name them. */
+  describe(): StorageDescription;
   s3: S3Client;
   library: LibraryService;
   signer: Signer;
   engine: UploadEngine;
+  /** Watch on the CLI's state folder, so a migration run beside the app shows up in it. */
+  cliWatch: UploadStateWatch | null;
 }
 
 /** Starts every main-process service for one data folder. */
 export async function createAppServices(options: AppServicesOptions): Promise<AppServices> {
   const { logger } = options;
   const bus = new EventBus();
+  const sessionsDir = join(options.dataDir, 'sessions');
   let config = loadConfig(options);
   // One pool serves every storage session: inspecting a file does not depend on the bucket.
   const inspector = createInspectPool({ script: options.inspectWorker });
@@ -92,8 +122,12 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     if (storageChanged) {
       logger.info({ mode: next.storage.mode }, 'storage settings changed; reopening the library');
       await closeSession(session);
-      session = await openSession(next, options, bus, inspector);
-      bus.emit('library.changed', { keys: [] });
+      try {
+        session = await openSession(next, options, bus, inspector);
+      } finally {
+        // Also on failure: the tracks of the closed session are no longer reachable.
+        bus.emit('library.changed', { keys: [], storageChanged: true });
+      }
     }
   };
 
@@ -103,8 +137,9 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       shell: options.shell === 'cli' ? 'web' : options.shell,
       storage: config.storage.mode,
       bucket: session.target.bucket,
-      endpoint: session.target.endpoint,
+      endpoint: session.store?.endpoint() ?? session.target.endpoint,
       delivery: config.delivery.cloudfront === null ? 's3' : 'cloudfront',
+      deliveryProblem: session.signer.cloudFrontProblem(),
       nativeFilePicker: options.openFileDialog !== undefined,
     }),
     'library.list': async () => session.library.list(),
@@ -127,11 +162,17 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
             { origin: 'desktop' },
           );
     },
-    'uploads.list': async () => session.engine.snapshot(),
+    'uploads.list': async () => {
+      const { engine, dir } = session;
+      await engine.whenLoaded();
+      const waitingElsewhere = await listWaitingQueues(sessionsDir, dir, APP_STATE);
+      return { ...engine.snapshot(), waitingElsewhere };
+    },
     'uploads.pause': async ({ id }) => session.engine.pause(id),
     'uploads.resume': async ({ id }) => session.engine.resume(id),
     'uploads.cancel': async ({ id }) => session.engine.cancel(id),
-    'uploads.retry': async ({ id }) => session.engine.retry(id),
+    'uploads.retry': async ({ id, replace }) => session.engine.retry(id, { replace }),
+    'uploads.discard': async ({ id }) => session.engine.discard(id),
     'uploads.clearFinished': async () => session.engine.clearFinished(),
     'uploads.lastReport': async () => {
       // The CLI keeps its own queue, so a migration run from the terminal is read from its folder.
@@ -156,14 +197,52 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   };
 
   return {
-    handlers,
+    handlers: translateStorageErrors(handlers, () => session.describe()),
     bus,
     engine: () => session.engine,
+    async checkStorage(): Promise<void> {
+      const { s3, target } = session;
+      try {
+        await s3.send(
+          new ListObjectsV2Command({ Bucket: target.bucket, Prefix: TRACKS_PREFIX, MaxKeys: 1 }),
+        );
+      } catch (error) {
+        throw storageError(error, session.describe()) ?? error;
+      }
+    },
+    async pathsInUse(): Promise<Set<string>> {
+      const current = session;
+      const paths = await current.engine.pathsInUse();
+      const others = await pathsOfOtherQueues(sessionsDir, current.dir, APP_STATE);
+      others.forEach((path) => paths.add(path));
+      return paths;
+    },
     async close(): Promise<void> {
       await closeSession(session);
       await inspector.close();
     },
   };
+}
+
+/**
+ * Wraps every handler so that an S3 or network error reaches the UI as a {@link CrateboxError}
+ * naming the bucket, region, endpoint or credentials involved.
+ */
+function translateStorageErrors(
+  handlers: Handlers,
+  description: () => StorageDescription,
+): Handlers {
+  const wrapped: Record<string, (request: never) => Promise<unknown>> = {};
+  for (const [method, handler] of Object.entries(handlers)) {
+    wrapped[method] = async (request: never) => {
+      try {
+        return await (handler as (request: never) => Promise<unknown>)(request);
+      } catch (error) {
+        throw storageError(error, description()) ?? error;
+      }
+    };
+  }
+  return wrapped as unknown as Handlers;
 }
 
 function loadConfig(options: AppServicesOptions): AppConfig {
@@ -187,8 +266,22 @@ async function openSession(
   const store =
     config.storage.mode === 'embedded' ? await openEmbeddedStore(dataDir, logger) : null;
   const target = store?.target ?? awsTarget(config);
-  const s3 = createS3Client(target);
   const sessionDir = join(dataDir, 'sessions', sessionName(target));
+  const stateDir = join(sessionDir, options.shell === 'cli' ? CLI_STATE : APP_STATE);
+  await writeSessionLabel(sessionDir, storageLabel(config, target), logger);
+  let stateLock: FolderLock;
+  try {
+    stateLock = await lockUploadState(stateDir, options.shell);
+  } catch (error) {
+    await store?.close();
+    throw error;
+  }
+  const s3 = createS3Client(target);
+  const description = await describeStorage(config, target, s3, options.env);
+  // The embedded store's endpoint moves when another process takes the store over.
+  const describe = (): StorageDescription =>
+    store === null ? description : { ...description, endpoint: store.endpoint() };
+  const describeError = (error: unknown): CrateboxError | null => storageError(error, describe());
 
   const library = createLibraryService({
     s3,
@@ -200,7 +293,9 @@ async function openSession(
     config,
     dir: sessionDir,
     store,
+    stateLock,
     target,
+    describe,
     s3,
     library,
     signer: createSigner({
@@ -208,23 +303,59 @@ async function openSession(
       config: () => ({ bucket: target.bucket, ...session.config.delivery }),
       clock: createClock({ logger }),
       logger,
+      describeError,
     }),
     engine: createUploadEngine({
       s3,
       bucket: target.bucket,
-      stateDir: join(sessionDir, options.shell === 'cli' ? CLI_STATE : 'uploads'),
+      stateDir,
       options: () => session.config.uploads,
       inspect: inspector.inspect,
       logger,
+      describeError: (error) => describeError(error)?.message ?? null,
       onProgress: (progress) => bus.emit('uploads.progress', progress),
-      onUploaded: (key) => bus.emit('library.changed', { keys: [key] }),
+      onUploaded: (key) => bus.emit('library.changed', { keys: [key], storageChanged: false }),
+      onReport: (report) =>
+        bus.emit('uploads.reportWritten', { id: report.id, origin: report.origin }),
     }),
+    cliWatch: null,
   };
+  if (options.shell !== 'cli') {
+    session.cliWatch = await watchCli(join(sessionDir, CLI_STATE), bus, logger);
+  }
   return session;
 }
 
+// A migration in the terminal uploads to the same bucket: its saved queue means tracks may have
+// been stored, and its report belongs in the transfers panel.
+async function watchCli(
+  stateDir: string,
+  bus: EventBus,
+  logger: Logger,
+): Promise<UploadStateWatch | null> {
+  try {
+    return await watchUploadState({
+      stateDir,
+      logger,
+      onReport: (report) => {
+        bus.emit('uploads.reportWritten', { id: report.id, origin: report.origin });
+        bus.emit('library.changed', { keys: [], storageChanged: false });
+      },
+      onQueueSaved: () => bus.emit('library.changed', { keys: [], storageChanged: false }),
+    });
+  } catch (error) {
+    logger.warn(
+      { err: error, stateDir },
+      'cannot watch the CLI state folder; run Refresh after a migration',
+    );
+    return null;
+  }
+}
+
 async function closeSession(session: Session): Promise<void> {
+  session.cliWatch?.close();
   await session.engine.close();
+  await session.stateLock.release();
   session.s3.destroy();
   await session.store?.close();
 }
@@ -244,6 +375,16 @@ function awsTarget(config: AppConfig): StorageTarget {
     // and the profile.
     credentials: storage.staticCredentials ?? undefined,
   };
+}
+
+/** Names a storage target as the transfers panel shows it, e.g. `S3 bucket music`. */
+function storageLabel(config: AppConfig, target: StorageTarget): string {
+  if (config.storage.mode === 'embedded') {
+    return 'the embedded store';
+  }
+  return target.endpoint === null
+    ? `S3 bucket ${target.bucket}`
+    : `S3 bucket ${target.bucket} at ${target.endpoint}`;
 }
 
 /** Names the per-bucket state folder (upload journal, library cache) after the storage target. */

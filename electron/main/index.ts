@@ -7,13 +7,16 @@ import ElectronStore from 'electron-store';
 import { IPC_CHANNELS } from '../../shared/transport';
 import { createAppServices } from './app-services';
 import type { AppServices } from './app-services';
-import { resolveDataDir } from './data-dir';
+import { prepareDataDir, resolveDataDir } from './data-dir';
+import { lockDataFolder } from './folder-locks';
+import type { FolderLock } from './folder-locks';
 import { dispatch } from './ipc/dispatch';
 import { createLogger } from './log';
 import { createSettingsStore } from './settings/stored-settings';
 
 const logger = createLogger();
 let services: AppServices | null = null;
+let instance: FolderLock | null = null;
 
 // The data folder can be moved with --data-dir or CRATEBOX_DATA_DIR; Electron's own caches follow.
 app.setPath('userData', resolveDataDir(process.argv, process.env));
@@ -30,6 +33,8 @@ async function openWindow(current: AppServices): Promise<void> {
     width: 1200,
     height: 800,
     title: 'Cratebox',
+    // Linux and Windows show it in the title bar and task bar; resources/ sits beside out/.
+    icon: join(import.meta.dirname, '../../resources/icon.png'),
     backgroundColor: '#14171c',
     webPreferences: {
       preload: join(import.meta.dirname, '../preload/index.cjs'),
@@ -59,9 +64,30 @@ async function openWindow(current: AppServices): Promise<void> {
     : window.loadURL(devServer));
 }
 
+/** Brings the app's window to the front, or opens one where none is left (macOS). */
+function showWindow(): void {
+  const current = services;
+  if (current === null) {
+    // The app is still starting, and its window opens once the services are ready.
+    return;
+  }
+  const [window] = BrowserWindow.getAllWindows();
+  if (window === undefined) {
+    void openWindow(current);
+    return;
+  }
+  if (window.isMinimized()) {
+    window.restore();
+  }
+  window.focus();
+}
+
 async function start(): Promise<void> {
-  await app.whenReady();
   const dataDir = app.getPath('userData');
+  prepareDataDir(dataDir);
+  await app.whenReady();
+  // Web mode on the same folder is not covered by Electron's single-instance lock.
+  instance = await lockDataFolder(dataDir, 'electron');
   const canEncrypt = safeStorage.isEncryptionAvailable();
 
   services = await createAppServices({
@@ -91,6 +117,11 @@ async function start(): Promise<void> {
   });
 
   const current = services;
+  // The library view shows the same problem, and the log keeps a record of it.
+  current.checkStorage().catch((error: unknown) => {
+    const problem = error instanceof Error ? error.message : String(error);
+    logger.error({ problem }, 'the library cannot be read');
+  });
   ipcMain.handle(IPC_CHANNELS.invoke, async (event, method: unknown, request: unknown) => {
     if (!isTrustedSender(event)) {
       logger.warn({ url: event.senderFrame?.url }, 'IPC from an untrusted frame rejected');
@@ -122,15 +153,29 @@ app.on('will-quit', (event) => {
     event.preventDefault();
     const closing = services;
     services = null;
-    void closing.close().finally(() => app.quit());
+    void closing
+      .close()
+      .then(() => instance?.release())
+      .finally(() => app.quit());
   }
 });
 
-start().catch((error: unknown) => {
-  logger.error({ err: error }, 'Cratebox failed to start');
-  dialog.showErrorBox(
-    'Cratebox cannot start',
-    error instanceof Error ? error.message : String(error),
+// Electron keys this lock on the userData folder set above, so a second desktop app on the same
+// data folder hands its launch to the first one, which shows its window, and quits.
+if (app.requestSingleInstanceLock()) {
+  app.on('second-instance', showWindow);
+  start().catch((error: unknown) => {
+    logger.error({ err: error }, 'Cratebox failed to start');
+    dialog.showErrorBox(
+      'Cratebox cannot start',
+      error instanceof Error ? error.message : String(error),
+    );
+    app.exit(1);
+  });
+} else {
+  logger.info(
+    { dataDir: app.getPath('userData') },
+    'another Cratebox window uses this data folder; showing that one',
   );
-  app.exit(1);
-});
+  app.quit();
+}

@@ -1,22 +1,31 @@
 import { contextBridge, ipcRenderer, webUtils } from 'electron';
 
 import { IPC_CHANNELS } from '../../shared/transport';
-import type { CrateboxApi, EventName, Events, Reply } from '../../shared/contract';
-import { errorFromPayload } from '../../shared/errors';
+import type {
+  CrateboxApi,
+  EventName,
+  Events,
+  Method,
+  Reply,
+  RequestOf,
+  Results,
+} from '../../shared/contract';
 
-/** What the preload exposes as `window.cratebox`: the typed API plus file-drop path lookup. */
-export interface DesktopBridge extends CrateboxApi {
+/**
+ * What the preload exposes as `window.cratebox`. A failed call resolves to its reply instead of
+ * throwing, because contextBridge keeps only the message of a thrown error and the renderer needs
+ * the error's name.
+ */
+export interface DesktopBridge {
+  invoke<M extends Method>(method: M, request: RequestOf<M>): Promise<Reply<Results[M]>>;
+  on: CrateboxApi['on'];
   /** Returns the local path of a dropped or picked file (File.path no longer exists in Electron). */
   pathForFile(file: File): string;
 }
 
 const bridge: DesktopBridge = {
   async invoke(method, request) {
-    const reply = (await ipcRenderer.invoke(IPC_CHANNELS.invoke, method, request)) as Reply<never>;
-    if (!reply.ok) {
-      throw errorFromPayload(reply.error);
-    }
-    return reply.result;
+    return (await ipcRenderer.invoke(IPC_CHANNELS.invoke, method, request)) as Reply<never>;
   },
 
   on<E extends EventName>(event: E, listener: (payload: Events[E]) => void): () => void {

@@ -3,6 +3,7 @@ import type { ReactElement } from 'react';
 
 import type { AppInfo } from '../../shared/contract';
 import { useShell } from './api/shell-context';
+import { useConnectionState, useOnReconnect } from './api/use-connection';
 import { LibraryView } from './features/library/library-view';
 import { useLibrary } from './features/library/use-library';
 import { PlayerBar } from './features/player/player-bar';
@@ -23,12 +24,22 @@ export function App(): ReactElement {
   const [settingsOpen, setSettingsOpen] = useState(false);
   const fileInput = useRef<HTMLInputElement>(null);
   const folderInput = useRef<HTMLInputElement>(null);
+  const connection = useConnectionState();
+
+  const loadInfo = useCallback(() => {
+    api.invoke('app.info', {}).then(setInfo, () => undefined);
+  }, [api]);
+  useOnReconnect(loadInfo);
 
   useEffect(() => {
-    const load = (): void => void api.invoke('app.info', {}).then(setInfo, () => undefined);
-    load();
-    return api.on('settings.changed', load);
-  }, [api]);
+    loadInfo();
+    return api.on('settings.changed', loadInfo);
+  }, [api, loadInfo]);
+
+  const { controller } = player;
+  useEffect(() => {
+    controller?.setQueue(library.tracks);
+  }, [controller, library.tracks]);
 
   const pick = (folders: boolean): void => {
     if (info?.nativeFilePicker === true) {
@@ -46,12 +57,21 @@ export function App(): ReactElement {
 
   return (
     <div className="app">
+      {connection === 'lost' && (
+        <div className="connection-banner" role="status" data-testid="connection-banner">
+          Connection lost, reconnecting…
+        </div>
+      )}
       <header className="topbar">
         <h1>Cratebox</h1>
         {info !== null && (
-          <span className="badge" data-testid="storage-badge" title={info.endpoint ?? undefined}>
+          <span
+            className="badge"
+            data-testid="storage-badge"
+            title={info.deliveryProblem ?? info.endpoint ?? undefined}
+          >
             {info.storage === 'embedded' ? 'Embedded store' : `S3 bucket ${info.bucket}`} ·{' '}
-            {info.delivery === 'cloudfront' ? 'CloudFront' : 'S3 URLs'}
+            {deliveryLabel(info)}
           </span>
         )}
         <div className="spacer" />
@@ -81,6 +101,7 @@ export function App(): ReactElement {
           ref={folderInput}
           type="file"
           hidden
+          data-testid="folder-input"
           {...{ webkitdirectory: '' }}
           onChange={(event) => {
             if (event.target.files !== null) {
@@ -95,6 +116,7 @@ export function App(): ReactElement {
           library={library}
           currentKey={player.state.track?.key ?? null}
           onPlay={(track) => void player.controller?.play(track, library.tracks)}
+          onOpenSettings={() => setSettingsOpen(true)}
         />
         <TransfersPanel uploads={uploads} />
       </main>
@@ -108,4 +130,13 @@ export function App(): ReactElement {
       {settingsOpen && <SettingsDialog onClose={() => setSettingsOpen(false)} />}
     </div>
   );
+}
+
+// CloudFront that cannot sign (with a bad key, for example) sends every track through S3, and the
+// badge shows that.
+function deliveryLabel(info: AppInfo): string {
+  if (info.delivery === 's3') {
+    return 'S3 URLs';
+  }
+  return info.deliveryProblem === null ? 'CloudFront' : 'S3 URLs (CloudFront unusable)';
 }

@@ -33,9 +33,11 @@ describe('resolveAppConfig', () => {
       region: 'eu-west-1',
       profile: 'artist',
     });
-    expect(config.fromEnvironment).toEqual(
-      expect.arrayContaining(['storage.bucket', 'storage.region', 'storage.profile']),
-    );
+    expect(config.fromEnvironment).toEqual({
+      'storage.bucket': 'CRATEBOX_BUCKET',
+      'storage.region': 'AWS_REGION',
+      'storage.profile': 'CRATEBOX_AWS_PROFILE',
+    });
   });
 
   it('loads CloudFront key pairs from the environment', () => {
@@ -77,7 +79,71 @@ describe('resolveAppConfig', () => {
       null,
     );
     expect(config.delivery.cloudfront?.keyPairs[0]?.privateKeyPem).toBeNull();
-    expect(config.delivery.cloudfront?.keyPairs[0]?.loadError).toContain('missing.pem');
+    expect(config.delivery.cloudfront?.keyPairs[0]?.loadError).toBe(
+      `cannot read the private key of CloudFront key pair K1 (file ${join(folder, 'missing.pem')} from CRATEBOX_CLOUDFRONT_PRIVATE_KEY_FILE): file not found; check the path`,
+    );
+  });
+
+  it('names the variable a key came from', () => {
+    const config = resolveAppConfig(
+      {
+        CRATEBOX_CLOUDFRONT_DOMAIN: 'd1.cloudfront.net',
+        CRATEBOX_CLOUDFRONT_KEY_PAIR_ID: 'K1',
+        CRATEBOX_CLOUDFRONT_PRIVATE_KEY: 'pem text',
+        CRATEBOX_CLOUDFRONT_NEXT_KEY_PAIR_ID: 'K2',
+      },
+      defaults,
+      null,
+    );
+
+    const [first, next] = config.delivery.cloudfront?.keyPairs ?? [];
+    expect(first?.source).toBe('CRATEBOX_CLOUDFRONT_PRIVATE_KEY');
+    expect(next?.privateKeyPem).toBeNull();
+    expect(next?.loadError).toBe(
+      'no private key given for CloudFront key pair K2; set CRATEBOX_CLOUDFRONT_NEXT_PRIVATE_KEY_FILE to its PEM file, or CRATEBOX_CLOUDFRONT_NEXT_PRIVATE_KEY to the PEM text',
+    );
+  });
+
+  it('rejects an invalid CRATEBOX_BUCKET with the reason', () => {
+    expect(() => resolveAppConfig({ CRATEBOX_BUCKET: 's3://music' }, defaults, null)).toThrow(
+      'CRATEBOX_BUCKET "s3://music" is not a valid S3 bucket name: give the bucket name alone, e.g. music',
+    );
+  });
+
+  it('rejects an empty CRATEBOX_BUCKET', () => {
+    expect(() => resolveAppConfig({ CRATEBOX_BUCKET: '' }, defaults, null)).toThrow(
+      'CRATEBOX_BUCKET is empty; set it to a bucket name, or unset it',
+    );
+  });
+
+  it('rejects an invalid bucket in the settings file', () => {
+    const stored = storedSettingsSchema.parse({ storage: { mode: 'aws', bucket: 'My_Music' } });
+
+    expect(() => resolveAppConfig({}, stored, null)).toThrow(
+      'storage.bucket "My_Music" in settings.json is not a valid S3 bucket name: a bucket name contains only lowercase letters, digits, dots and hyphens, not "M"; fix it there or set CRATEBOX_BUCKET',
+    );
+  });
+
+  it('rejects a CRATEBOX_S3_ENDPOINT that is not an http(s) URL', () => {
+    expect(() =>
+      resolveAppConfig(
+        { CRATEBOX_BUCKET: 'music', CRATEBOX_S3_ENDPOINT: 'ftp://127.0.0.1:9' },
+        defaults,
+        null,
+      ),
+    ).toThrow(
+      'CRATEBOX_S3_ENDPOINT is not a valid S3 endpoint: use an http:// or https:// URL such as https://s3.example.com:9000',
+    );
+  });
+
+  it('rejects an invalid endpoint in the settings file', () => {
+    const stored = storedSettingsSchema.parse({
+      storage: { mode: 'aws', bucket: 'music', endpoint: 'ftp://127.0.0.1:9' },
+    });
+
+    expect(() => resolveAppConfig({}, stored, null)).toThrow(
+      'storage.endpoint in settings.json is not a valid S3 endpoint: use an http:// or https:// URL such as https://s3.example.com:9000; fix it there or set CRATEBOX_S3_ENDPOINT',
+    );
   });
 
   it('rejects malformed numbers with the variable name', () => {
@@ -139,6 +205,41 @@ describe('applySettingsUpdate', () => {
         },
         null,
       ),
-    ).toThrow(/not a readable PEM private key/);
+    ).toThrow(/not PEM text/);
+  });
+
+  it('rejects a public key file with what is expected', () => {
+    const publicKeyFile = join(folder, 'public.pem');
+    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    writeFileSync(publicKeyFile, publicKey.export({ type: 'spki', format: 'pem' }));
+
+    expect(() =>
+      applySettingsUpdate(
+        defaults,
+        { delivery: { cloudfront: cloudFrontWith(publicKeyFile) } },
+        null,
+      ),
+    ).toThrow(
+      `the private key of CloudFront key pair K1 (file ${publicKeyFile}) is a public key, not a private key`,
+    );
+  });
+
+  it('rejects a missing key file by path', () => {
+    const missing = join(folder, 'nowhere.pem');
+
+    expect(() =>
+      applySettingsUpdate(defaults, { delivery: { cloudfront: cloudFrontWith(missing) } }, null),
+    ).toThrow(`Private key file: cannot read ${missing}: file not found; check the path`);
   });
 });
+
+function cloudFrontWith(privateKeyPath: string) {
+  return {
+    domain: 'd1.cloudfront.net',
+    keyPairs: [{ id: 'K1', privateKeyPath }],
+    activeKeyPairId: 'K1',
+    policy: 'canned' as const,
+    resource: null,
+    ipRange: null,
+  };
+}

@@ -16,6 +16,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { silentLogger } from '../../electron/main/log';
 import type { Logger } from '../../electron/main/log';
 import type { UploadEngine, UploadTuning } from '../../electron/main/upload/engine-types';
+import type { InspectFile } from '../../electron/main/upload/inspection';
 import type { RetryPolicy } from '../../electron/main/upload/retry-policy';
 import { createUploadEngine } from '../../electron/main/upload/upload-engine';
 import type { UploadProgress } from '../../shared/uploads';
@@ -67,6 +68,8 @@ export interface EngineOptions {
   logger?: Logger;
   /** Jobs that may inspect their files while others upload; the engine's default when absent. */
   prepareAhead?: number;
+  /** Wraps the real inspection, e.g. to hold it at a point the test controls. */
+  wrapInspect?: (inspect: InspectFile) => InspectFile;
 }
 
 const MIB = 1024 * 1024;
@@ -109,7 +112,7 @@ export async function startUploadHarness(kind: ServerKind = 'embedded'): Promise
           partSizeBytes: 5 * MIB,
           ...options.tuning,
         }),
-        inspect: inspector.inspect,
+        inspect: options.wrapInspect?.(inspector.inspect) ?? inspector.inspect,
         logger: options.logger ?? silentLogger(),
         onProgress: (event) => progress.push(event),
         onUploaded: (key) => uploadedKeys.push(key),

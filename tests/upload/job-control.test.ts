@@ -314,6 +314,79 @@ test('clearFinished removes ended jobs and keeps failed ones', async () => {
   expect(last?.removedIds).toHaveLength(1);
 });
 
+test('discard deletes a failed job and its parts', async () => {
+  const path = await sourceFile('Discard.wav', 30 * MIB);
+  // Two parts get through; after that every connection breaks in the middle of a part.
+  harness.proxy.setShouldDrop(
+    (connectionBytes) =>
+      harness.proxy.bytesFromClients() > 11 * MIB && connectionBytes > 256 * 1024,
+  );
+  const engine = newEngine({
+    sdkAttempts: 1,
+    tuning: { parallelParts: 1 },
+    retry: { maxAttempts: 1, baseDelayMs: 10, maxDelayMs: 20 },
+  });
+  const { batchId } = await engine.add([{ path }], { origin: 'desktop' });
+  await engine.whenBatchDone(batchId);
+  const failed = onlyJob(engine, batchId);
+  expect(failed.state).toBe('failed');
+  expect(await harness.pendingUploads()).toHaveLength(1);
+
+  harness.proxy.setShouldDrop(undefined);
+  const snapshot = await engine.discard(failed.id);
+
+  expect(snapshot.jobs.map((job) => job.id)).not.toContain(failed.id);
+  expect(engine.snapshot().totals.failed).toBe(0);
+  expect(harness.progress.at(-1)?.removedIds).toContain(failed.id);
+  await expectNothingStored();
+});
+
+test('discard keeps undeletable uploads', async () => {
+  const path = await sourceFile('Discard Offline.wav', 12 * MIB);
+  harness.proxy.setShouldDrop(
+    (connectionBytes) => harness.proxy.bytesFromClients() > 6 * MIB && connectionBytes > 256 * 1024,
+  );
+  const engine = newEngine({
+    sdkAttempts: 1,
+    tuning: { parallelParts: 1 },
+    retry: { maxAttempts: 1, baseDelayMs: 10, maxDelayMs: 20 },
+  });
+  const { batchId } = await engine.add([{ path }], { origin: 'desktop' });
+  await engine.whenBatchDone(batchId);
+  const failed = onlyJob(engine, batchId);
+
+  // Every request now breaks, so the pending multipart upload cannot be aborted.
+  harness.proxy.setShouldDrop(() => true);
+  await expect(engine.discard(failed.id)).rejects.toThrow(
+    /Discard Offline\.wav stays in the queue .* discard it again when the storage is reachable/,
+  );
+
+  const kept = onlyJob(engine, batchId);
+  expect(kept.state).toBe('failed');
+  expect(kept.message).toMatch(/could not remove the unfinished upload/);
+  harness.proxy.setShouldDrop(undefined);
+  await engine.discard(kept.id);
+  expect(engine.snapshot().jobs).toEqual([]);
+  await expectNothingStored();
+});
+
+test('discard cancels a queued job', async () => {
+  const first = await sourceFile('Discard Ahead.wav', 6 * MIB);
+  const second = await sourceFile('Discard Behind.wav', 6 * MIB);
+  harness.proxy.setBytesPerSecond(6 * MIB);
+  const engine = newEngine({ tuning: { parallelFiles: 1 }, prepareAhead: 0 });
+
+  const { batchId } = await engine.add([{ path: first }, { path: second }], { origin: 'desktop' });
+  const behind = engine.snapshot().jobs.find((job) => job.name === 'Discard Behind.wav');
+  expect(behind?.state).toBe('queued');
+  await engine.discard(behind?.id ?? '');
+  harness.proxy.setBytesPerSecond(undefined);
+  const report = await engine.whenBatchDone(batchId);
+
+  expect(report.entries.map((entry) => entry.name)).toEqual(['Discard Ahead.wav']);
+  expect(await harness.trackKeys()).toEqual(['tracks/Discard Ahead.wav']);
+});
+
 test('rerun restores a missing peaks object', async () => {
   const path = await sourceFile('Peaks.wav', 1 * MIB);
   const engine = newEngine();

@@ -32,6 +32,7 @@ describe.each<ServerKind>(['embedded', 'moto'])('on the %s server', (kind) => {
     expect(report.entries).toEqual([
       {
         path,
+        name: 'Long Mix.wav',
         key: 'tracks/Long Mix.wav',
         outcome: 'uploaded',
         reason: null,

@@ -48,6 +48,10 @@ async function buildTree(): Promise<void> {
   );
   await place('Album One/Disc 2/03 Nirvana.opus.ogg', 'nirvana-2sec.opus.ogg');
   await place('Album One/.DS_Store', Buffer.from('mac folder view'));
+  await place('Album One/._01 Intro.mp3', Buffer.from('Mac OS X        '));
+  await place('Album One/Thumbs.db', Buffer.from('thumbnail cache'));
+  await place('Icon\r', Buffer.alloc(0));
+  await place('.Spotlight-V100/Store-V2/store.db', Buffer.from('spotlight index'));
   await place('Singles/Mi Koras\u00f3n.flac', 'Discogs - Yasmin Levy - Mi Korasón.flac');
   await place('Singles/Riff.wav', 'riff_adobe_audition.wav');
   await place(`Singles/${CONFLICTED}`, 'id3v1_Blood_Sugar.mp3');
@@ -64,6 +68,7 @@ async function buildTree(): Promise<void> {
 function uploaded(relativePath: string, bytes: number): ReportEntry {
   return {
     path: join(root, relativePath),
+    name: relativePath,
     key: `tracks/${relativePath.normalize('NFC')}`,
     outcome: 'uploaded',
     reason: null,
@@ -72,16 +77,18 @@ function uploaded(relativePath: string, bytes: number): ReportEntry {
   };
 }
 
-// Files skipped while walking the folder (Dropbox files, conflicted copies) get no key.
+// Files skipped while walking the folder (system and Dropbox files, conflicted copies) get no key.
 function skipped(
   relativePath: string,
   reason: ReportEntry['reason'],
   message: unknown,
   bytes: number,
 ): ReportEntry {
-  const walkerSkip = reason === 'dropbox-file' || reason === 'conflicted-copy';
+  const walkerSkip =
+    reason === 'dropbox-file' || reason === 'system-file' || reason === 'conflicted-copy';
   return {
     path: join(root, relativePath),
+    name: relativePath,
     key: walkerSkip ? null : `tracks/${relativePath.normalize('NFC')}`,
     outcome: 'skipped',
     reason,
@@ -97,13 +104,23 @@ test('migration report is exact and a rerun sends nothing', { timeout: 120_000 }
 
   const dropbox = (name: string): string =>
     `"${name}" belongs to the Dropbox client, not to the library`;
+  const system = (name: string, owner: string): string =>
+    `"${name}" is a system file of ${owner}, not a track`;
   const nfcPath = join(root, 'Twins', NFC_CAFE);
   const nfdPath = join(root, 'Twins', NFD_CAFE);
+  const spelling = (path: string): string =>
+    path === nfcPath ? 'U+00E9 (precomposed, NFC)' : 'U+0065 U+0301 (decomposed, NFD)';
   const collision = (self: string, other: string): string =>
-    `"${self}" and "${other}" map to the same key tracks/Twins/${NFC_CAFE} (the names differ only in Unicode normalization, NFC and NFD); rename one of them`;
+    `"${self}" and "${other}" map to the same key tracks/Twins/${NFC_CAFE}: the names look alike but spell "\u00e9" differently, this one as ${spelling(self)} and the other as ${spelling(other)}; rename or delete one of them`;
   const inspectorMessage = expect.stringMatching(/\w/);
 
   expect(report.entries).toEqual([
+    skipped(
+      '.Spotlight-V100',
+      'system-file',
+      '".Spotlight-V100" is a system folder of macOS Spotlight, not a track',
+      0,
+    ),
     skipped('.dropbox', 'dropbox-file', dropbox('.dropbox'), 9),
     skipped(
       '.dropbox.cache/2024-03-01/cached.mp3',
@@ -111,10 +128,28 @@ test('migration report is exact and a rerun sends nothing', { timeout: 120_000 }
       dropbox('.dropbox.cache/2024-03-01/cached.mp3'),
       96_524,
     ),
-    skipped('Album One/.DS_Store', 'dropbox-file', dropbox('Album One/.DS_Store'), 15),
+    skipped(
+      'Album One/.DS_Store',
+      'system-file',
+      system('Album One/.DS_Store', 'macOS Finder'),
+      15,
+    ),
+    skipped(
+      'Album One/._01 Intro.mp3',
+      'system-file',
+      system('Album One/._01 Intro.mp3', 'macOS (AppleDouble metadata)'),
+      16,
+    ),
     uploaded('Album One/01 Intro.mp3', 96_524),
     uploaded("Album One/02 Sinner's Prayer.flac", 413_077),
     uploaded('Album One/Disc 2/03 Nirvana.opus.ogg', 69_348),
+    skipped(
+      'Album One/Thumbs.db',
+      'system-file',
+      system('Album One/Thumbs.db', 'Windows Explorer'),
+      15,
+    ),
+    skipped('Icon\r', 'system-file', system('Icon\r', 'macOS Finder'), 0),
     uploaded('Singles/Mi Koras\u00f3n.flac', 66_183),
     uploaded('Singles/Riff.wav', 88_134),
     skipped('Singles/Silent.mp3', 'empty', inspectorMessage, 0),
@@ -127,14 +162,19 @@ test('migration report is exact and a rerun sends nothing', { timeout: 120_000 }
     skipped('Singles/Tags Only.mp3', 'no-audio', inspectorMessage, 4_624),
     skipped(`Twins/${NFD_CAFE}`, 'key-collision', collision(nfdPath, nfcPath), 33_984),
     skipped(`Twins/${NFC_CAFE}`, 'key-collision', collision(nfcPath, nfdPath), 91_801),
-    skipped('desktop.ini', 'dropbox-file', dropbox('desktop.ini'), 17),
+    skipped('desktop.ini', 'system-file', system('desktop.ini', 'Windows Explorer'), 17),
     skipped('notes.txt', 'not-audio', inspectorMessage, 21),
   ]);
   expect(report.summary).toEqual({
     uploaded: 5,
+    replaced: 0,
+    wouldUpload: 0,
+    wouldReplace: 0,
+    conflicts: 0,
     unchanged: 0,
     skippedNotAudio: 2,
-    skippedOther: 8,
+    skippedSystem: 6,
+    skippedOther: 6,
     failed: 0,
     cancelled: 0,
     bytesSent: 96_524 + 413_077 + 69_348 + 66_183 + 88_134,
@@ -209,7 +249,8 @@ test('dry run reports would-upload and sends nothing', async () => {
     ['tracks/New Song.m4a', 'would-upload', null],
     ['tracks/Old Song.mp3', 'skipped', 'unchanged'],
   ]);
-  expect(report.summary.uploaded).toBe(1);
+  expect(report.summary.uploaded).toBe(0);
+  expect(report.summary.wouldUpload).toBe(1);
   expect(report.summary.bytesSent).toBe(0);
   expect(harness.serverBodyBytes()).toBe(0);
   expect(await harness.trackKeys()).not.toContain('tracks/New Song.m4a');

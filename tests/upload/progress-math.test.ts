@@ -25,10 +25,12 @@ function job(overrides: Partial<UploadJobView>): UploadJobView {
     message: null,
     bytesTotal: 0,
     bytesSent: 0,
+    bytesRead: null,
     bytesPerSecond: 0,
     secondsLeft: null,
     attempts: 0,
     resumed: false,
+    replaced: false,
     ...overrides,
   };
 }
@@ -101,15 +103,17 @@ describe('computeTotals', () => {
         job({ id: 'f', state: 'cancelled', bytesTotal: 1_000 }),
         job({ id: 'g', state: 'paused', bytesTotal: 20, bytesSent: 5 }),
         job({ id: 'h', state: 'verifying', bytesTotal: 30, bytesSent: 30 }),
+        job({ id: 'i', state: 'conflict', bytesTotal: 1_000 }),
       ],
       10,
       () => false,
     );
 
-    expect(totals.files).toBe(8);
+    expect(totals.files).toBe(9);
     expect(totals.active).toBe(3);
     expect(totals.done).toBe(1);
     expect(totals.skipped).toBe(1);
+    expect(totals.conflicts).toBe(1);
     expect(totals.failed).toBe(1);
     expect(totals.bytesTotal).toBe(210);
     expect(totals.bytesSent).toBe(85);
@@ -125,6 +129,20 @@ describe('computeTotals', () => {
     );
     expect(totals.bytesTotal).toBe(7);
     expect(totals.done).toBe(1);
+  });
+
+  test('sums files being read before upload', () => {
+    const totals = computeTotals(
+      [
+        job({ id: 'a', state: 'preparing', bytesTotal: 200, bytesRead: 90 }),
+        job({ id: 'b', state: 'preparing', bytesTotal: 100, bytesRead: 0 }),
+        job({ id: 'c', state: 'preparing', bytesTotal: 50 }),
+        job({ id: 'd', state: 'uploading', bytesTotal: 400, bytesSent: 10 }),
+      ],
+      0,
+      () => false,
+    );
+    expect(totals.reading).toEqual({ files: 2, bytesRead: 90, bytesTotal: 300 });
   });
 
   test('bytes sent never exceed the total per job', () => {

@@ -10,6 +10,7 @@ import {
   originalOfConflictedCopy,
 } from '../../electron/main/upload/dropbox-rules';
 import { planSources } from '../../electron/main/upload/source-walker';
+import { systemFileOwner } from '../../electron/main/upload/system-files';
 import type { PlannedFile } from '../../electron/main/upload/source-walker';
 
 let dir: string;
@@ -105,25 +106,16 @@ describe('key mapping', () => {
 describe('Dropbox rules', () => {
   test('Dropbox files are skipped', async () => {
     await touch('Music/.dropbox');
-    await touch('Music/desktop.ini');
-    await touch('Music/Album/Desktop.ini');
-    await touch('Music/Album/.DS_Store');
     await touch('Music/.dropbox.cache/2024-03-01/old.mp3');
     await touch('Music/Album/keep.mp3');
     const root = join(dir, 'Music');
     const files = byName(await planSources([{ path: root }], { root, logger }));
 
-    for (const name of [
-      '.dropbox',
-      'desktop.ini',
-      'Album/Desktop.ini',
-      'Album/.DS_Store',
-      '.dropbox.cache/2024-03-01/old.mp3',
-    ]) {
+    for (const name of ['.dropbox', '.dropbox.cache/2024-03-01/old.mp3']) {
       expect(files.get(name)?.skip?.reason, name).toBe('dropbox-file');
     }
     expect(files.get('Album/keep.mp3')?.skip).toBeNull();
-    expect(files.size).toBe(6);
+    expect(files.size).toBe(3);
   });
 
   test('conflicted copies are reported', async () => {
@@ -154,9 +146,80 @@ describe('Dropbox rules', () => {
   });
 
   test('Dropbox names ignore case', () => {
-    expect(isDropboxFileName('DESKTOP.INI')).toBe(true);
-    expect(isDropboxFileName('.ds_store')).toBe(true);
+    expect(isDropboxFileName('.Dropbox')).toBe(true);
+    expect(isDropboxFileName('.DROPBOX.CACHE')).toBe(true);
     expect(isDropboxFileName('dropbox')).toBe(false);
+  });
+});
+
+describe('system files', () => {
+  test('system files are skipped with the program', async () => {
+    const names = [
+      'Album/.DS_Store',
+      'Album/Thumbs.db',
+      'Album/desktop.ini',
+      'Album/Desktop.ini',
+      'Album/._01 Intro.mp3',
+      'Album/Icon\r',
+    ];
+    for (const name of names) {
+      await touch(`Music/${name}`);
+    }
+    await touch('Music/Album/01 Intro.mp3');
+    const root = join(dir, 'Music');
+
+    const files = byName(await planSources([{ path: root }], { root, logger }));
+
+    for (const name of names) {
+      expect(files.get(name)?.skip?.reason, name).toBe('system-file');
+      expect(files.get(name)?.key, name).toBeNull();
+    }
+    expect(files.get('Album/.DS_Store')?.skip?.message).toBe(
+      '"Album/.DS_Store" is a system file of macOS Finder, not a track',
+    );
+    expect(files.get('Album/._01 Intro.mp3')?.skip?.message).toBe(
+      '"Album/._01 Intro.mp3" is a system file of macOS (AppleDouble metadata), not a track',
+    );
+    expect(files.get('Album/01 Intro.mp3')?.skip).toBeNull();
+  });
+
+  test('system folders are one entry, not walked', async () => {
+    await touch('Volume/.Spotlight-V100/Store-V2/index.db');
+    await touch('Volume/.Trashes/501/Song.mp3');
+    await touch('Volume/.fseventsd/0000000000123456');
+    await touch('Volume/.Trash-1000/files/old.mp3');
+    const root = join(dir, 'Volume');
+
+    const files = await planSources([{ path: root }], { root, logger });
+
+    expect(files.map((file) => file.name)).toEqual([
+      '.Spotlight-V100',
+      '.Trash-1000',
+      '.Trashes',
+      '.fseventsd',
+    ]);
+    for (const file of files) {
+      expect(file.skip?.reason, file.name).toBe('system-file');
+      expect(file.error, file.name).toBeNull();
+    }
+    expect(files[2]?.skip?.message).toBe(
+      '".Trashes" is a system folder of the macOS Trash, not a track',
+    );
+  });
+
+  test.each([
+    ['.DS_Store', 'macOS Finder'],
+    ['THUMBS.DB', 'Windows Explorer'],
+    ['Icon\r', 'macOS Finder'],
+    ['$RECYCLE.BIN', 'the Windows Recycle Bin'],
+    ['._Song.flac', 'macOS (AppleDouble metadata)'],
+    ['.Trash-1000', 'the Linux desktop trash'],
+    ['Icon', null],
+    ['._', null],
+    ['Thumbs.db.mp3', null],
+    ['.trash', null],
+  ])('system file name %j', (name, owner) => {
+    expect(systemFileOwner(name)).toBe(owner);
   });
 });
 
@@ -171,12 +234,34 @@ describe('key collisions', () => {
     for (const file of files) {
       expect(file.key).toBe('tracks/Caf\u00e9.mp3');
       expect(file.skip?.reason).toBe('key-collision');
-      expect(file.skip?.message).toContain('Unicode normalization');
     }
     const nfcFile = files.find((file) => file.path === nfc);
-    expect(nfcFile?.skip?.message).toContain(`"${nfd}"`);
+    expect(nfcFile?.skip?.message).toBe(
+      `"${nfc}" and "${nfd}" map to the same key tracks/Caf\u00e9.mp3: the names look alike but ` +
+        'spell "\u00e9" differently, this one as U+00E9 (precomposed, NFC) and the other as ' +
+        'U+0065 U+0301 (decomposed, NFD); rename or delete one of them',
+    );
     const nfdFile = files.find((file) => file.path === nfd);
-    expect(nfdFile?.skip?.message).toContain(`"${nfc}"`);
+    expect(nfdFile?.skip?.message).toContain(`"${nfd}" and "${nfc}" map to the same key`);
+    expect(nfdFile?.skip?.message).toContain(
+      'this one as U+0065 U+0301 (decomposed, NFD) and the other as U+00E9 (precomposed, NFC)',
+    );
+  });
+
+  test('normalization twins name the differing character', async () => {
+    // Hangul syllables decompose into conjoining letters, not into a letter and an accent.
+    const nfc = await touch('Korean/\ud55c \u00e9.mp3');
+    const nfd = await touch('Korean/\u1112\u1161\u11ab \u00e9.mp3');
+    const root = join(dir, 'Korean');
+    const files = await planSources([{ path: root }], { root, logger });
+
+    const nfcFile = files.find((file) => file.path === nfc);
+    expect(nfcFile?.skip?.message).toContain(
+      'spell "\ud55c" differently, this one as U+D55C (precomposed, NFC) and the other as ' +
+        'U+1112 U+1161 U+11AB (decomposed, NFD)',
+    );
+    const nfdFile = files.find((file) => file.path === nfd);
+    expect(nfdFile?.skip?.reason).toBe('key-collision');
   });
 
   test('keys differing in case collide', async () => {
@@ -213,7 +298,38 @@ describe('key collisions', () => {
     await touch('Music/A/.DS_Store');
     const root = join(dir, 'Music');
     const files = await planSources([{ path: root }], { root, logger });
-    expect(files.map((file) => file.skip?.reason)).toEqual(['dropbox-file', 'dropbox-file']);
+    expect(files.map((file) => file.skip?.reason)).toEqual(['system-file', 'system-file']);
+  });
+});
+
+describe('unusable names', () => {
+  test('tab in a file name is a skip', async () => {
+    await touch('Music/Live\tTake.mp3');
+    const root = join(dir, 'Music');
+    const [file] = await planSources([{ path: root }], { root, logger });
+
+    expect(file?.key).toBeNull();
+    expect(file?.error).toBeNull();
+    expect(file?.skip).toEqual({
+      reason: 'invalid-name',
+      message:
+        'the name of "Live\tTake.mp3" contains a tab, which track keys may not contain; rename the file',
+    });
+  });
+
+  test('key over 1024 bytes is a skip', async () => {
+    // Each name stays under the 255-byte limit of file systems; the key is 1045 bytes.
+    const folders = ['é'.repeat(120), 'x'.repeat(250), 'y'.repeat(250), 'z'.repeat(250)];
+    const name = `${folders.join('/')}/${'w'.repeat(40)}.mp3`;
+    await touch(`Music/${name}`);
+    const root = join(dir, 'Music');
+    const [file] = await planSources([{ path: root }], { root, logger });
+
+    expect(file?.error).toBeNull();
+    expect(file?.skip?.reason).toBe('invalid-name');
+    expect(file?.skip?.message).toBe(
+      `the key of "${name}" would be 1045 bytes long in UTF-8, over the S3 limit of 1024; shorten the folder or file names`,
+    );
   });
 });
 

@@ -93,6 +93,7 @@ async function upload(
     createPending: false,
     parts: [],
     previousSha256: null,
+    replacing: false,
   };
   await uploadObject({
     s3,

@@ -1,16 +1,19 @@
-import { createPrivateKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
-import { CrateboxError } from '../../../shared/errors';
+import { CrateboxError, fieldError } from '../../../shared/errors';
+import { settingsFieldLabel } from '../../../shared/settings';
 import type { SettingsUpdate } from '../../../shared/settings';
+import { loadPrivateKey } from '../signing/private-keys';
+import { fileProblem } from './app-config';
 import type { StoredSettings } from './stored-settings';
 
 /** Encrypts a secret for storage at rest; null where the shell has no secure store. */
 export type EncryptSecret = ((secret: string) => string) | null;
 
 /**
- * Applies a change from the settings screen to the stored settings. Secrets are kept only in
- * encrypted form, and CloudFront private key files are checked before they are accepted.
+ * Applies a validated change from the settings screen to the stored settings. Secrets are kept
+ * only in encrypted form, and CloudFront private key files are read and parsed before they are
+ * accepted. Problems are `InvalidRequest` errors that name the field.
  */
 export function applySettingsUpdate(
   current: StoredSettings,
@@ -29,7 +32,7 @@ export function applySettingsUpdate(
       next.storage.encryptedSecretAccessKey = encryptOrReject(secretAccessKey, encrypt);
     }
     if (next.storage.mode === 'aws' && next.storage.bucket === null) {
-      throw new CrateboxError('InvalidRequest', 'choose a bucket before switching to AWS storage');
+      throw fieldError('storage.bucket', 'Bucket', 'enter the bucket name to use Amazon S3');
     }
   }
 
@@ -40,7 +43,7 @@ export function applySettingsUpdate(
     }
     if (cloudfront !== undefined) {
       if (cloudfront !== null) {
-        checkCloudFrontKeys(cloudfront.keyPairs, cloudfront.activeKeyPairId);
+        checkCloudFrontKeys(cloudfront.keyPairs);
       }
       next.delivery.cloudfront = cloudfront;
     }
@@ -66,26 +69,21 @@ function encryptOrReject(secret: string | null, encrypt: EncryptSecret): string 
   return encrypt(secret);
 }
 
-function checkCloudFrontKeys(
-  keyPairs: { id: string; privateKeyPath: string }[],
-  activeKeyPairId: string,
-): void {
-  if (!keyPairs.some((pair) => pair.id === activeKeyPairId)) {
-    throw new CrateboxError(
-      'InvalidRequest',
-      `the active key pair ${activeKeyPairId} is not one of the configured key pairs`,
-    );
-  }
-
-  for (const pair of keyPairs) {
+// The schema has checked the paths and ids, so this reads each key file and parses the key.
+function checkCloudFrontKeys(keyPairs: { id: string; privateKeyPath: string }[]): void {
+  keyPairs.forEach((pair, index) => {
+    const field = `delivery.cloudfront.keyPairs.${index}.privateKeyPath`;
+    const label = settingsFieldLabel(field) ?? 'Private key file';
+    let pem: string;
     try {
-      createPrivateKey(readFileSync(pair.privateKeyPath, 'utf8'));
+      pem = readFileSync(pair.privateKeyPath, 'utf8');
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
-      throw new CrateboxError(
-        'InvalidRequest',
-        `the private key file ${pair.privateKeyPath} for ${pair.id} is not a readable PEM private key (${reason})`,
-      );
+      throw fieldError(field, label, `cannot read ${pair.privateKeyPath}: ${fileProblem(error)}`);
     }
-  }
+
+    const load = loadPrivateKey(pair.id, pem, `file ${pair.privateKeyPath}`);
+    if (!load.ok) {
+      throw fieldError(field, label, load.problem);
+    }
+  });
 }

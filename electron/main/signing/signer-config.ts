@@ -24,4 +24,6 @@ export interface ConfiguredKeyPair {
   id: string;
   privateKeyPem: string | null;
   loadError?: string | null;
+  /** File or variable the key came from, e.g. `file /keys/k.pem from the settings`. */
+  source?: string;
 }

@@ -32,6 +32,8 @@ export interface SignerDeps {
   probeTimeoutMs?: number;
   /** Whether the first call sends a HEAD on the bucket to learn the server time; true when absent. */
   syncClockOnFirstUse?: boolean;
+  /** Translates an S3 error into one that names the bucket and credentials; none when absent. */
+  describeError?: (error: unknown) => CrateboxError | null;
 }
 
 /** Options of one URL request. */
@@ -53,6 +55,11 @@ export interface Signer {
   urlFor(key: string, options?: UrlRequestOptions): Promise<PlayableUrl>;
   /** Sends a HEAD on the bucket to learn the server time; failures are logged and ignored. */
   syncClock(): Promise<void>;
+  /**
+   * Returns why configured CloudFront delivery cannot sign URLs (an invalid domain or private key),
+   * so every track plays from S3; null when CloudFront is usable or not configured.
+   */
+  cloudFrontProblem(): string | null;
   /** Forgets cached URLs and cool-downs. */
   reset(): void;
 }
@@ -76,6 +83,7 @@ export function createSigner(deps: SignerDeps): Signer {
     logger,
     cacheEntries: deps.cacheEntries ?? DEFAULT_CACHE_ENTRIES,
     fallbackCooldownMs: deps.fallbackCooldownMs ?? DEFAULT_FALLBACK_COOLDOWN_MS,
+    describeError: deps.describeError ?? (() => null),
   });
   let clockSync: Promise<void> | null =
     deps.syncClockOnFirstUse === false ? Promise.resolve() : null;
@@ -86,7 +94,7 @@ export function createSigner(deps: SignerDeps): Signer {
       await syncClockWithBucket(s3, bucket, clock, probeTimeoutMs);
     } catch (error) {
       logger.warn(
-        { bucket, error: errorMessage(error) },
+        { bucket, error: deps.describeError?.(error)?.message ?? errorMessage(error) },
         'could not read the S3 server time; signing with the local clock',
       );
     }
@@ -170,6 +178,14 @@ export function createSigner(deps: SignerDeps): Signer {
       return recover(key, failedUrl, config);
     },
     syncClock,
+    cloudFrontProblem() {
+      const cloudfront = deps.config().cloudfront;
+      if (cloudfront === null) {
+        return null;
+      }
+      const setup = issuer.cloudFrontSetup(cloudfront);
+      return typeof setup === 'string' ? setup : null;
+    },
     reset() {
       issuer.reset();
     },

@@ -19,6 +19,8 @@ export interface UrlIssuerDeps {
   logger: Logger;
   cacheEntries: number;
   fallbackCooldownMs: number;
+  /** Translates an S3 error into one that names the bucket and credentials, or returns null. */
+  describeError: (error: unknown) => CrateboxError | null;
 }
 
 /** CloudFront origin and active key pair, ready to sign. */
@@ -137,10 +139,16 @@ export class UrlIssuer {
     try {
       url = await presignObjectUrl(s3, config.bucket, key, config.urlLifetimeSeconds, signingDate);
     } catch (error) {
-      logger.error({ key, via: 's3', error: errorMessage(error) }, 'S3 presigning failed');
-      throw new CrateboxError('SigningFailed', `could not presign ${key}: ${errorMessage(error)}`, {
-        cause: error,
-      });
+      // Presigning sends no request to S3, so it fails when credentials or the region are missing.
+      const translated = this.deps.describeError(error);
+      const message = translated?.message ?? errorMessage(error);
+      logger.error({ key, via: 's3', error: message }, 'S3 presigning failed');
+      throw (
+        translated ??
+        new CrateboxError('SigningFailed', `could not presign ${key}: ${message}`, {
+          cause: error,
+        })
+      );
     }
 
     const expiresAt = signingDate.getTime() + config.urlLifetimeSeconds * 1000;

@@ -2,6 +2,7 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 
 import { S3Client } from '@aws-sdk/client-s3';
+import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 
@@ -14,6 +15,11 @@ export interface StorageTarget {
   profile?: string | null;
   /** Custom endpoint (the embedded store or another S3-compatible server); null for AWS. */
   endpoint: string | null;
+  /**
+   * Resolves the endpoint before each request, in place of `endpoint`, for a server that can
+   * move: the embedded store when another process takes it over.
+   */
+  resolveEndpoint?: () => Promise<string>;
   forcePathStyle: boolean;
   /** Credentials or a provider; undefined uses the AWS SDK's default chain (env, profile, SSO). */
   credentials: AwsCredentialIdentity | AwsCredentialIdentityProvider | undefined;
@@ -38,10 +44,11 @@ export function createHttpHandler(): NodeHttpHandler {
 
 /** Builds the S3 client for a storage target. */
 export function createS3Client(target: StorageTarget, options: S3ClientOptions = {}): S3Client {
+  silenceNodeVersionWarning();
   return new S3Client({
     region: target.region,
     ...(target.profile == null ? {} : { profile: target.profile }),
-    ...(target.endpoint === null ? {} : { endpoint: target.endpoint }),
+    ...endpointConfig(target),
     forcePathStyle: target.forcePathStyle,
     credentials: target.credentials,
     maxAttempts: options.maxAttempts ?? 5,
@@ -51,4 +58,25 @@ export function createS3Client(target: StorageTarget, options: S3ClientOptions =
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+}
+
+/**
+ * Turns off the NodeVersionSupportWarning that AWS SDK v3 clients print once per process on
+ * Node.js below 22, which Cratebox supports from 20.19 (`engines` in package.json). The SDK reads
+ * this variable when a client is built (emitWarningIfUnsupportedVersion in @aws-sdk/core), and its
+ * announcement of the change names it as the way to silence that warning alone:
+ * https://github.com/aws/aws-sdk-js-v3/issues/7983. A value the user set is kept.
+ */
+function silenceNodeVersionWarning(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+}
+
+// The SDK calls an endpoint provider when it builds each request, but its own retries resend the
+// built request, so a moved endpoint is picked up by the next command or the engine's next attempt.
+function endpointConfig(target: StorageTarget): Pick<S3ClientConfig, 'endpoint'> {
+  const { resolveEndpoint } = target;
+  if (resolveEndpoint !== undefined) {
+    return { endpoint: async () => ({ url: new URL(await resolveEndpoint()) }) };
+  }
+  return target.endpoint === null ? {} : { endpoint: target.endpoint };
 }

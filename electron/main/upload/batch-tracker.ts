@@ -31,6 +31,7 @@ export function createBatchTracker(deps: {
   reportsDir: string;
   logger: Logger;
   now: () => number;
+  onReport?: (report: MigrationReport) => void;
 }): BatchTracker {
   const { queue, logger } = deps;
   const reports = new Map<string, MigrationReport>();
@@ -75,6 +76,11 @@ export function createBatchTracker(deps: {
     reports.set(batchId, report);
     latest = report;
     logger.info({ batchId, summary: report.summary }, 'upload batch finished');
+    try {
+      deps.onReport?.(report);
+    } catch (error) {
+      logger.error({ batchId, err: error }, 'the onReport listener failed');
+    }
     for (const waiter of waiters.get(batchId) ?? []) {
       waiter.resolve(report);
     }

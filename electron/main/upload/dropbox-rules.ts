@@ -1,7 +1,7 @@
-// Files the Dropbox client and the desktop write into synced folders; none of them is a track.
-// `.dropbox.cache` is the folder where the client keeps deleted and partly synced files.
-// Compared in lower case because Windows writes `Desktop.ini` and `desktop.ini` alike.
-const DROPBOX_FILE_NAMES = new Set(['.dropbox', '.dropbox.cache', 'desktop.ini', '.ds_store']);
+// Files the Dropbox client writes into synced folders; none of them is a track. `.dropbox.cache`
+// is the folder where the client keeps deleted and partly synced files. Files of the operating
+// system, such as `.DS_Store` and `desktop.ini`, are in system-files.ts.
+const DROPBOX_FILE_NAMES = new Set(['.dropbox', '.dropbox.cache']);
 
 // Dropbox names the losing side of an edit conflict "Song (Ana's conflicted copy 2024-03-01).mp3",
 // sometimes with a counter "(… 2024-03-01 (1))"; names ending in s get no "'s" ("James' …").

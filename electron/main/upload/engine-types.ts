@@ -35,6 +35,8 @@ export interface UploadEngineDeps {
   onProgress: (progress: UploadProgress) => void;
   /** Called once per track object stored, after its peaks. */
   onUploaded: (key: string) => void;
+  /** Called with each batch report once it is written. */
+  onReport?: (report: MigrationReport) => void;
   /** Clock in milliseconds since the epoch; `Date.now` when absent. */
   now?: () => number;
   retry?: RetryPolicy;
@@ -43,6 +45,11 @@ export interface UploadEngineDeps {
    * `DEFAULT_PREPARE_AHEAD` (2) when absent.
    */
   prepareAhead?: number;
+  /**
+   * Describes an S3 or network error in words that name the bucket, endpoint or credentials, or
+   * returns null to keep the error's own message.
+   */
+  describeError?: (error: unknown) => string | null;
 }
 
 /** Options of {@link UploadEngine.add}. */
@@ -52,8 +59,19 @@ export interface AddOptions {
   root?: string;
   /** Inspect and compare only; report what would be uploaded and send nothing. */
   dryRun?: boolean;
+  /**
+   * Whether a file replaces a different file stored at its key. A migration sets it, because its
+   * folder is the catalogue being moved; otherwise such a file stops as a conflict for the user.
+   */
+  replaceDifferent?: boolean;
   /** Files uploaded at once while this batch has work, in place of `parallelFiles`. */
   parallelFiles?: number;
+  /**
+   * Whether the sources are temporary copies whose paths mean nothing to the user (web mode
+   * stages the files a browser sends). Messages and reports then name each file by its
+   * `relativePath` instead of its path.
+   */
+  stagedCopies?: boolean;
 }
 
 /** Upload queue of the main process, shared by drag-and-drop, the file picker and the CLI. */
@@ -69,9 +87,21 @@ export interface UploadEngine {
   resume(id: string): UploadJobView;
   /** Stops a job and removes what it stored: no object and no pending multipart upload remain. */
   cancel(id: string): Promise<UploadJobView>;
-  /** Queues a failed or cancelled job again; it continues from the parts the server has. */
-  retry(id: string): UploadJobView;
+  /**
+   * Queues a failed, cancelled or conflicting job again; it continues from the parts the server
+   * has. With `replace`, a conflicting job may overwrite the file found at its key, unless that
+   * file changes before the upload.
+   */
+  retry(id: string, options?: { replace?: boolean }): UploadJobView;
+  /**
+   * Removes a job from the queue. One that has not ended is cancelled first, and the unfinished
+   * upload of any job is deleted; when that fails, the job stays and the call rejects.
+   */
+  discard(id: string): Promise<UploadSnapshot>;
+  /** Returns the queue as it is now; empty until the saved queue is loaded (see `whenLoaded`). */
   snapshot(): UploadSnapshot;
+  /** Resolves once the queue saved by an earlier run is loaded. */
+  whenLoaded(): Promise<void>;
   /** Removes done, skipped and cancelled jobs whose batch has finished. */
   clearFinished(): UploadSnapshot;
   /** Resolves with the report of a batch once every job in it has finished. */

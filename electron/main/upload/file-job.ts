@@ -25,11 +25,16 @@ const MIB = 1024 * 1024;
 
 export { FileChangedError };
 
-/** Outcome of one run of a job. */
+/**
+ * Outcome of one run of a job. `replaced` is true when the key contained a different file, which
+ * the upload replaced or, in a dry run, would replace.
+ */
 export type FileJobOutcome =
-  | { kind: 'uploaded'; resumed: boolean }
-  | { kind: 'would-upload' }
-  | { kind: 'skipped'; reason: SkipReason; message: string };
+  | { kind: 'uploaded'; resumed: boolean; replaced: boolean }
+  | { kind: 'would-upload'; replaced: boolean }
+  | { kind: 'skipped'; reason: SkipReason; message: string }
+  /** The key contains a different file that the job may not overwrite; `etag` identifies it. */
+  | { kind: 'conflict'; message: string; etag: string | null };
 
 /** Everything {@link runFileJob} needs. */
 export interface FileJobInput {
@@ -38,7 +43,14 @@ export interface FileJobInput {
   inspect: InspectFile;
   store: StateStore;
   logger: Logger;
-  job: { id: string; path: string; key: string; dryRun: boolean };
+  job: {
+    id: string;
+    path: string;
+    key: string;
+    dryRun: boolean;
+    /** Different file at the key that the job may overwrite: its ETag, `*` for any, or null. */
+    overwriteIfMatch: string | null;
+  };
   tuning: UploadTuning;
   /** Aborted when the job is paused, cancelled or the engine closes. */
   inspectSignal: AbortSignal;
@@ -49,11 +61,14 @@ export interface FileJobInput {
     'record' | 'serverParts' | 'localPartSha256' | 'saveRecord' | 'logger'
   >;
   onPhase(phase: 'preparing' | 'uploading' | 'verifying'): void;
+  /** Receives the bytes read while the file is hashed or inspected, and null when a read ends. */
+  onReadProgress(bytesRead: number | null): void;
 }
 
 /**
- * Runs one file: inspects it, skips it when S3 already has the same bytes, else uploads it
- * (continuing an interrupted upload), verifies it and stores its peaks.
+ * Runs one file: inspects it, skips it when S3 already has the same bytes, stops it when the key
+ * contains a different file it may not overwrite, else uploads it (continuing an interrupted
+ * upload), verifies it and stores its peaks.
  */
 export async function runFileJob(input: FileJobInput): Promise<FileJobOutcome> {
   const { s3, bucket, store, logger, job } = input;
@@ -65,12 +80,8 @@ export async function runFileJob(input: FileJobInput): Promise<FileJobOutcome> {
 
   // Checked before the inspection, which costs far more than hashing (it decodes the audio).
   const stored = await headTrack(s3, bucket, job.key);
-  const unchanged = await hasSameBytes(
-    job.path,
-    before.size,
-    stored,
-    partSizeBytes,
-    input.inspectSignal,
+  const unchanged = await reading(input, (onProgress) =>
+    hasSameBytes(job.path, before.size, stored, partSizeBytes, input.inspectSignal, onProgress),
   );
   if (unchanged) {
     await checkUnchanged(job.path, before.size, before.mtimeMs);
@@ -80,7 +91,7 @@ export async function runFileJob(input: FileJobInput): Promise<FileJobOutcome> {
     if (record !== null) {
       // The upload completed before the last run could record it.
       await store.deleteRecord(job.id);
-      return { kind: 'uploaded', resumed: true };
+      return { kind: 'uploaded', resumed: true, replaced: record.replacing };
     }
     return {
       kind: 'skipped',
@@ -92,12 +103,15 @@ export async function runFileJob(input: FileJobInput): Promise<FileJobOutcome> {
     throw new UploadPausedError();
   }
 
-  const inspection = await input.inspect(job.path, {
-    partSizeBytes,
-    signal: input.inspectSignal,
-    logger,
-    priority: before.size,
-  });
+  const inspection = await reading(input, (onProgress) =>
+    input.inspect(job.path, {
+      partSizeBytes,
+      signal: input.inspectSignal,
+      logger,
+      onProgress,
+      priority: before.size,
+    }),
+  );
   if (input.hooks.isPaused()) {
     throw new UploadPausedError();
   }
@@ -117,8 +131,13 @@ export async function runFileJob(input: FileJobInput): Promise<FileJobOutcome> {
     await forgetRecord(input, record);
     record = null;
   }
+  // The HEAD request above found the key's file, so this check costs no request. A record of an
+  // interrupted upload stays, and Replace continues from its parts.
+  if (stored !== null && !mayOverwrite(job.overwriteIfMatch, stored)) {
+    return { kind: 'conflict', message: conflictMessage(job.key, stored), etag: stored.etag };
+  }
   if (job.dryRun) {
-    return { kind: 'would-upload' };
+    return { kind: 'would-upload', replaced: stored !== null };
   }
 
   const current: UploadRecord = record ?? {
@@ -130,7 +149,9 @@ export async function runFileJob(input: FileJobInput): Promise<FileJobOutcome> {
     createPending: false,
     parts: [],
     previousSha256: stored?.sha256 ?? null,
+    replacing: false,
   };
+  current.replacing = stored !== null;
   await store.saveRecord(current);
 
   // The file was compared, inspected and recorded without a slot, so it is sent once one is free.
@@ -162,7 +183,7 @@ export async function runFileJob(input: FileJobInput): Promise<FileJobOutcome> {
       logger,
     });
     await storePeaks(input, inspection);
-    return { kind: 'uploaded', resumed };
+    return { kind: 'uploaded', resumed, replaced: stored !== null };
   } finally {
     release();
   }
@@ -172,6 +193,18 @@ export async function runFileJob(input: FileJobInput): Promise<FileJobOutcome> {
 export function choosePartSize(sizeBytes: number, configuredBytes: number): number {
   const needed = Math.ceil(sizeBytes / MAX_PARTS / MIB) * MIB;
   return Math.max(configuredBytes, MIN_PART_BYTES, needed);
+}
+
+function mayOverwrite(ifMatch: string | null, stored: StoredTrack): boolean {
+  return ifMatch === '*' || (ifMatch !== null && ifMatch === stored.etag);
+}
+
+function conflictMessage(key: string, stored: StoredTrack): string {
+  const choice = 'Replace overwrites it, Discard keeps it';
+  if (stored.sha256 === null) {
+    return `${key} already contains a file that Cratebox did not upload, so it cannot compare the two; ${choice}`;
+  }
+  return `a different recording is already stored as ${key}; ${choice}`;
 }
 
 // A track whose peaks object went missing gets it back; only then is the file inspected.
@@ -184,13 +217,28 @@ async function restorePeaks(
   if (peaksKey === null || (await objectExists(input.s3, input.bucket, peaksKey))) {
     return;
   }
-  const inspection = await input.inspect(input.job.path, {
-    partSizeBytes,
-    signal: input.inspectSignal,
-    logger: input.logger,
-  });
+  const inspection = await reading(input, (onProgress) =>
+    input.inspect(input.job.path, {
+      partSizeBytes,
+      signal: input.inspectSignal,
+      logger: input.logger,
+      onProgress,
+    }),
+  );
   if (inspection.kind === 'audio') {
     await storePeaks(input, inspection);
+  }
+}
+
+// Reports a read of the file from its first progress on, and its end however it ends.
+async function reading<T>(
+  input: FileJobInput,
+  read: (onProgress: (bytesRead: number) => void) => Promise<T>,
+): Promise<T> {
+  try {
+    return await read((bytesRead) => input.onReadProgress(bytesRead));
+  } finally {
+    input.onReadProgress(null);
   }
 }
 

@@ -34,8 +34,12 @@ export interface RunContext {
   retry: RetryPolicy;
   /** Waits for one of the slots that limit how many files upload at once. */
   uploadSlot(signal: AbortSignal): Promise<ReleaseSlot>;
+  /** Describes an S3 or network error for the job's message, or returns null. */
+  describeError(error: unknown): string | null;
   /** Called whenever the job's fields change. */
   onChange(): void;
+  /** Called when `run.bytesRead` changed; nothing that needs saving changed with it. */
+  onReadProgress(): void;
   onWireBytes(delta: number): void;
 }
 
@@ -66,7 +70,13 @@ export async function runJob(
         inspect: context.inspect,
         store: context.store,
         logger: context.logger.child({ jobId: stored.id, key }),
-        job: { id: stored.id, path: stored.path, key, dryRun: stored.dryRun },
+        job: {
+          id: stored.id,
+          path: stored.path,
+          key,
+          dryRun: stored.dryRun,
+          overwriteIfMatch: stored.overwriteIfMatch,
+        },
         tuning: context.tuning,
         inspectSignal: run.inspect.signal,
         uploadSlot: context.uploadSlot,
@@ -84,6 +94,10 @@ export async function runJob(
         onPhase: (phase) => {
           run.phase = phase;
           context.onChange();
+        },
+        onReadProgress: (bytesRead) => {
+          run.bytesRead = bytesRead;
+          context.onReadProgress();
         },
       });
       return { kind: 'finished', outcome };
@@ -106,8 +120,14 @@ export async function runJob(
         error instanceof FileChangedError ||
         error instanceof UploadGoneError;
       if (!retryable || attempt >= context.retry.maxAttempts) {
-        const message = describeFailure(error, retryable ? attempt : null);
-        context.logger.error({ jobId: stored.id, key, err: error }, 'upload failed');
+        const message = describeFailure(
+          context.describeError(error) ?? errorText(error),
+          retryable ? attempt : null,
+        );
+        context.logger.error(
+          { jobId: stored.id, key, problem: message, err: error },
+          'upload failed',
+        );
         return { kind: 'failed', message };
       }
 
@@ -116,7 +136,8 @@ export async function runJob(
         { jobId: stored.id, key, attempt, delayMs: delay, err: error },
         'upload attempt failed; retrying',
       );
-      stored.message = `attempt ${attempt} failed (${errorText(error)}); retrying in ${Math.ceil(delay / 1000)} s`;
+      const reason = context.describeError(error) ?? errorText(error);
+      stored.message = `attempt ${attempt} failed (${reason}); retrying in ${Math.ceil(delay / 1000)} s`;
       context.onChange();
       try {
         await sleep(delay, undefined, {
@@ -138,8 +159,7 @@ export async function runJob(
   }
 }
 
-function describeFailure(error: unknown, attempts: number | null): string {
-  const text = errorText(error);
+function describeFailure(text: string, attempts: number | null): string {
   if (attempts === null) {
     return text;
   }

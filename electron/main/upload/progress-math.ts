@@ -55,8 +55,9 @@ export function secondsLeft(remainingBytes: number, bytesPerSecond: number): num
 }
 
 /**
- * Sums the queue. Byte totals cover files that are or will be uploaded (not skipped, failed,
- * cancelled or only checked in a dry run), so `bytesSent` reaches `bytesTotal` when all are done.
+ * Sums the queue. Byte totals cover files that are or will be uploaded (not skipped, conflicting,
+ * failed, cancelled or only checked in a dry run), so `bytesSent` reaches `bytesTotal` when all
+ * are done.
  */
 export function computeTotals(
   jobs: readonly UploadJobView[],
@@ -68,11 +69,13 @@ export function computeTotals(
     active: 0,
     done: 0,
     skipped: 0,
+    conflicts: 0,
     failed: 0,
     bytesTotal: 0,
     bytesSent: 0,
     bytesPerSecond,
     secondsLeft: null,
+    reading: { files: 0, bytesRead: 0, bytesTotal: 0 },
   };
 
   for (const job of jobs) {
@@ -82,11 +85,23 @@ export function computeTotals(
       totals.done += 1;
     } else if (job.state === 'skipped') {
       totals.skipped += 1;
+    } else if (job.state === 'conflict') {
+      totals.conflicts += 1;
     } else if (job.state === 'failed') {
       totals.failed += 1;
     }
 
-    const counted = job.state !== 'skipped' && job.state !== 'failed' && job.state !== 'cancelled';
+    if (job.bytesRead !== null) {
+      totals.reading.files += 1;
+      totals.reading.bytesRead += Math.min(job.bytesRead, job.bytesTotal);
+      totals.reading.bytesTotal += job.bytesTotal;
+    }
+
+    const counted =
+      job.state !== 'skipped' &&
+      job.state !== 'conflict' &&
+      job.state !== 'failed' &&
+      job.state !== 'cancelled';
     if (counted && !isDryRun(job)) {
       totals.bytesTotal += job.bytesTotal;
       totals.bytesSent += Math.min(job.bytesSent, job.bytesTotal);

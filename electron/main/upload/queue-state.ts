@@ -8,6 +8,7 @@ import type {
   UploadState,
   UploadTotals,
 } from '../../../shared/uploads';
+import { textForUser } from './job-text';
 import { createProgressEmitter } from './progress-emitter';
 import { computeTotals, RateMeter, secondsLeft } from './progress-math';
 import type { PlannedFile } from './source-walker';
@@ -25,6 +26,8 @@ export interface RunHandle {
   pauseRequested: boolean;
   cancelRequested: boolean;
   phase: RunPhase;
+  /** Bytes of the file read by the hashing or inspection under way; null when none is. */
+  bytesRead: number | null;
   /** Settles when the run has ended and none of its requests is in flight. */
   finished: Promise<void>;
 }
@@ -40,9 +43,18 @@ export interface JobEntry {
 export const TERMINAL_STATES: ReadonlySet<UploadState> = new Set([
   'done',
   'skipped',
+  'conflict',
   'failed',
   'cancelled',
 ]);
+
+/** Settings of the jobs that {@link QueueState.addFiles} adds. */
+export interface NewJobOptions {
+  dryRun: boolean;
+  stagedCopies: boolean;
+  /** Whether the jobs overwrite a different file at their keys instead of stopping as conflicts. */
+  replaceDifferent: boolean;
+}
 
 /** In-memory queue with its views, progress events and persistence. */
 export interface QueueState {
@@ -53,7 +65,7 @@ export interface QueueState {
    * Adds a job per planned file and returns their ids. A file still pending from an earlier batch
    * (a migration started again after a crash) moves to this batch instead of being added twice.
    */
-  addFiles(files: readonly PlannedFile[], batchId: string, dryRun: boolean): string[];
+  addFiles(files: readonly PlannedFile[], batchId: string, options: NewJobOptions): string[];
   view(entry: JobEntry): UploadJobView;
   snapshot(): UploadSnapshot;
   /** Marks a job as changed for the next progress event and the next save. */
@@ -103,13 +115,15 @@ export function createQueueState(deps: {
       key: stored.key,
       state: stored.state,
       skipReason: stored.skipReason,
-      message: stored.message,
+      message: textForUser(stored, stored.message),
       bytesTotal: stored.bytesTotal,
       bytesSent: stored.bytesSent,
+      bytesRead: run?.bytesRead ?? null,
       bytesPerSecond: rate,
       secondsLeft: active ? secondsLeft(stored.bytesTotal - stored.bytesSent, rate) : null,
       attempts: stored.attempts,
       resumed: stored.resumed,
+      replaced: stored.replaced,
     };
   }
 
@@ -174,7 +188,8 @@ export function createQueueState(deps: {
         batches.set(batch.id, batch);
       }
     },
-    addFiles(files: readonly PlannedFile[], batchId: string, dryRun: boolean): string[] {
+    addFiles(files: readonly PlannedFile[], batchId: string, options: NewJobOptions): string[] {
+      const { dryRun } = options;
       const pending = new Map<string, JobEntry>();
       for (const entry of jobs.values()) {
         if (!TERMINAL_STATES.has(entry.stored.state)) {
@@ -191,7 +206,7 @@ export function createQueueState(deps: {
           return existing.stored.id;
         }
         const entry: JobEntry = {
-          stored: newJob(file, batchId, dryRun),
+          stored: newJob(file, batchId, options),
           meter: new RateMeter(),
           run: null,
         };
@@ -243,7 +258,7 @@ export function createQueueState(deps: {
   };
 }
 
-function newJob(file: PlannedFile, batchId: string, dryRun: boolean): StoredJob {
+function newJob(file: PlannedFile, batchId: string, options: NewJobOptions): StoredJob {
   let state: StoredJob['state'] = 'queued';
   if (file.skip !== null) {
     state = 'skipped';
@@ -264,7 +279,11 @@ function newJob(file: PlannedFile, batchId: string, dryRun: boolean): StoredJob 
     wireBytes: 0,
     attempts: 0,
     resumed: false,
-    dryRun,
+    dryRun: options.dryRun,
+    stagedCopy: options.stagedCopies,
+    replaced: false,
+    overwriteIfMatch: options.replaceDifferent ? '*' : null,
+    conflictEtag: null,
   };
 }
 

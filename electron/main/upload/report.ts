@@ -3,6 +3,7 @@ import { join } from 'node:path';
 
 import type { MigrationReport, ReportEntry, ReportOutcome } from '../../../shared/uploads';
 import { readJsonFile, writeJsonAtomic } from './atomic-json';
+import { textForUser } from './job-text';
 import type { StoredBatch, StoredJob } from './state-store';
 
 /** Builds the report of a finished batch from the final state of its jobs. */
@@ -23,17 +24,23 @@ export function buildReport(
     startedAt: batch.startedAt,
     finishedAt,
     summary: {
-      uploaded: count((entry) => entry.outcome === 'uploaded' || entry.outcome === 'would-upload'),
+      uploaded: count((entry) => entry.outcome === 'uploaded'),
+      replaced: count((entry) => entry.outcome === 'replaced'),
+      wouldUpload: count((entry) => entry.outcome === 'would-upload'),
+      wouldReplace: count((entry) => entry.outcome === 'would-replace'),
+      conflicts: count((entry) => entry.outcome === 'conflict'),
       unchanged: count((entry) => entry.reason === 'unchanged'),
       skippedNotAudio: count(
         (entry) => entry.reason === 'not-audio' || entry.reason === 'no-audio',
       ),
+      skippedSystem: count((entry) => entry.reason === 'system-file'),
       skippedOther: count(
         (entry) =>
           entry.outcome === 'skipped' &&
           entry.reason !== 'unchanged' &&
           entry.reason !== 'not-audio' &&
-          entry.reason !== 'no-audio',
+          entry.reason !== 'no-audio' &&
+          entry.reason !== 'system-file',
       ),
       failed: count((entry) => entry.outcome === 'failed'),
       cancelled: count((entry) => entry.outcome === 'cancelled'),
@@ -46,10 +53,11 @@ export function buildReport(
 function entryOf(job: StoredJob): ReportEntry {
   return {
     path: job.path,
+    name: job.name,
     key: job.key,
     outcome: outcomeOf(job),
     reason: job.state === 'skipped' ? job.skipReason : null,
-    message: job.message,
+    message: textForUser(job, job.message),
     bytes: job.bytesTotal,
   };
 }
@@ -57,9 +65,14 @@ function entryOf(job: StoredJob): ReportEntry {
 function outcomeOf(job: StoredJob): ReportOutcome {
   switch (job.state) {
     case 'done':
-      return job.dryRun ? 'would-upload' : 'uploaded';
+      if (job.dryRun) {
+        return job.replaced ? 'would-replace' : 'would-upload';
+      }
+      return job.replaced ? 'replaced' : 'uploaded';
     case 'skipped':
       return 'skipped';
+    case 'conflict':
+      return 'conflict';
     case 'cancelled':
       return 'cancelled';
     default:
@@ -81,7 +94,7 @@ export function reportPathIn(dir: string, batchId: string): string {
 
 /** Reads a batch's report from `dir`; returns null when it was never written. */
 export async function readReport(dir: string, batchId: string): Promise<MigrationReport | null> {
-  return (await readJsonFile(reportPathIn(dir, batchId))) as MigrationReport | null;
+  return withCurrentFields((await readJsonFile(reportPathIn(dir, batchId))) as StoredReport);
 }
 
 /** Number of most recently started batches whose reports are read to find the last one. */
@@ -101,10 +114,44 @@ export async function readLatestReport(dir: string): Promise<MigrationReport | n
 
   let latest: MigrationReport | null = null;
   for (const name of names.sort().slice(-RECENT_REPORTS)) {
-    const report = (await readJsonFile(join(dir, name))) as MigrationReport | null;
+    const report = withCurrentFields((await readJsonFile(join(dir, name))) as StoredReport);
     if (report !== null && (latest === null || report.finishedAt > latest.finishedAt)) {
       latest = report;
     }
   }
   return latest;
+}
+
+// Counts that reports of earlier versions lack.
+type AddedCounts = 'skippedSystem' | 'wouldUpload' | 'replaced' | 'wouldReplace' | 'conflicts';
+
+/**
+ * Report as read from disk. Reports written before a count was added lack it. Dry-run reports
+ * written before `wouldUpload` existed count the files they would upload as `uploaded`.
+ */
+type StoredReport =
+  | (Omit<MigrationReport, 'summary'> & {
+      summary: Omit<MigrationReport['summary'], AddedCounts> &
+        Partial<Pick<MigrationReport['summary'], AddedCounts>>;
+    })
+  | null;
+
+function withCurrentFields(report: StoredReport): MigrationReport | null {
+  if (report === null) {
+    return null;
+  }
+  const { summary } = report;
+  const older = summary.wouldUpload === undefined;
+  return {
+    ...report,
+    summary: {
+      ...summary,
+      uploaded: older && report.dryRun ? 0 : summary.uploaded,
+      wouldUpload: summary.wouldUpload ?? (report.dryRun ? summary.uploaded : 0),
+      replaced: summary.replaced ?? 0,
+      wouldReplace: summary.wouldReplace ?? 0,
+      conflicts: summary.conflicts ?? 0,
+      skippedSystem: summary.skippedSystem ?? 0,
+    },
+  };
 }

@@ -6,6 +6,7 @@ import type { Logger } from '../log';
 import type { SkipReason } from '../../../shared/uploads';
 import { trackKeyForPath } from '../../../shared/track-key';
 import { isDropboxFileName, originalOfConflictedCopy } from './dropbox-rules';
+import { systemFileOwner } from './system-files';
 
 /** A file or folder given to the uploader. */
 export interface UploadSource {
@@ -24,7 +25,7 @@ export interface PlannedFile {
   sizeBytes: number;
   mtimeMs: number;
   skip: { reason: SkipReason; message: string } | null;
-  /** Reason the file cannot be uploaded at all (no usable key, unreadable); null when it can. */
+  /** Reason the file or folder cannot be read; null when it can. */
   error: string | null;
 }
 
@@ -32,13 +33,16 @@ export interface PlannedFile {
 export interface PlanOptions {
   /** Folder that keys are relative to, as in `aws s3 cp --recursive`; absent for dropped files. */
   root?: string;
+  /** Whether the sources are temporary copies, so messages name files by their names, not paths. */
+  stagedCopies?: boolean;
   logger: Logger;
 }
 
 /**
  * Walks the sources and returns every file in them, sorted by name, with its key. Folders are
  * walked recursively, following symbolic links but never into a folder that contains the link.
- * Dropbox's own files, conflicted copies and files whose keys collide are marked as skipped.
+ * Files of the operating system and of Dropbox, conflicted copies, files whose names cannot be keys
+ * and files whose keys collide are marked as skipped.
  */
 export async function planSources(
   sources: UploadSource[],
@@ -62,7 +66,7 @@ export async function planSources(
   }
 
   const unique = dropDuplicates(files);
-  markCollisions(unique);
+  markCollisions(unique, options.stagedCopies === true ? (file) => file.name : (file) => file.path);
   return unique.sort((a, b) => compareNames(a.name, b.name));
 }
 
@@ -100,6 +104,14 @@ async function walkFolder(
   for await (const entry of directory) {
     const path = join(folder, entry.name);
     const childName = name === '' ? entry.name : `${name}/${entry.name}`;
+    const owner = systemFileOwner(entry.name);
+    if (owner !== null && entry.isDirectory()) {
+      // Folders such as `.Spotlight-V100` and `.Trashes` are large, and often unreadable to the
+      // user, so they are skipped as one entry instead of walked.
+      files.push(systemFolder(path, childName, owner));
+      continue;
+    }
+
     const info = await statEntry(path, entry);
     if (typeof info === 'string') {
       files.push(unreadable(path, childName, info));
@@ -132,7 +144,16 @@ function planFile(path: string, name: string, info: Stats): PlannedFile {
   };
   const segments = name.split('/');
 
-  // A segment test also catches everything inside `.dropbox.cache`.
+  // A segment test also catches files inside `.dropbox.cache` or a system folder, which dropped
+  // files name in their relative paths.
+  const systemSegment = segments.find((segment) => systemFileOwner(segment) !== null);
+  if (systemSegment !== undefined) {
+    file.skip = {
+      reason: 'system-file',
+      message: `"${name}" is a system file of ${systemFileOwner(systemSegment) ?? ''}, not a track`,
+    };
+    return file;
+  }
   if (segments.some(isDropboxFileName)) {
     file.skip = dropboxSkip(name);
     return file;
@@ -151,9 +172,25 @@ function planFile(path: string, name: string, info: Stats): PlannedFile {
   try {
     file.key = trackKeyForPath(name);
   } catch (error) {
-    file.error = errorText(error);
+    // No retry can give the file a key: it is skipped, with the name to change.
+    file.skip = { reason: 'invalid-name', message: errorText(error) };
   }
   return file;
+}
+
+function systemFolder(path: string, name: string, owner: string): PlannedFile {
+  return {
+    path,
+    name,
+    key: null,
+    sizeBytes: 0,
+    mtimeMs: 0,
+    skip: {
+      reason: 'system-file',
+      message: `"${name}" is a system folder of ${owner}, not a track`,
+    },
+    error: null,
+  };
 }
 
 function dropboxSkip(name: string): PlannedFile['skip'] {
@@ -185,7 +222,7 @@ function dropDuplicates(files: PlannedFile[]): PlannedFile[] {
  * of one name. Keys that differ only in case are marked too, because a copy of the library on a
  * case-insensitive disk (the default on macOS and Windows) could not keep them apart.
  */
-function markCollisions(files: PlannedFile[]): void {
+function markCollisions(files: PlannedFile[], label: (file: PlannedFile) => string): void {
   const byFoldedKey = new Map<string, PlannedFile[]>();
   for (const file of files) {
     if (file.key === null || file.skip !== null) {
@@ -201,10 +238,10 @@ function markCollisions(files: PlannedFile[]): void {
     }
     for (const file of group) {
       const others = group.filter((other) => other !== file);
-      const names = others.map((other) => `"${other.path}"`).join(', ');
+      const names = others.map((other) => `"${label(other)}"`).join(', ');
       file.skip = {
         reason: 'key-collision',
-        message: `"${file.path}" and ${names} map to the same key ${file.key}${collisionHint(file, others)}; rename one of them`,
+        message: `"${label(file)}" and ${names} map to the same key ${file.key}${collisionHint(file, others)}; rename or delete one of them`,
       };
     }
   }
@@ -212,13 +249,53 @@ function markCollisions(files: PlannedFile[]): void {
 
 function collisionHint(file: PlannedFile, others: PlannedFile[]): string {
   const nfc = file.name.normalize('NFC');
-  if (others.some((other) => other.name.normalize('NFC') === nfc)) {
-    return ' (the names differ only in Unicode normalization, NFC and NFD)';
+  const twin = others.find((other) => other.name.normalize('NFC') === nfc);
+  if (twin !== undefined) {
+    return normalizationHint(file.name, twin.name);
   }
   if (others.some((other) => other.name.normalize('NFC').toLowerCase() === nfc.toLowerCase())) {
     return ' (the names differ only in letter case)';
   }
   return '';
+}
+
+/**
+ * Describes how two names that differ only in Unicode normalization spell their first differing
+ * character, because the names look identical on screen. For example, `ñ` is one code point
+ * (U+00F1) in NFC, as keyboards type it, and `n` plus a combining tilde (U+006E U+0303) in NFD,
+ * as the macOS HFS+ file system stores names.
+ */
+function normalizationHint(name: string, twin: string): string {
+  const own = graphemes(name);
+  const theirs = graphemes(twin);
+  const index = own.findIndex((cluster, at) => cluster !== theirs[at]);
+  const cluster = own[index];
+  const other = theirs[index];
+  if (index < 0 || cluster === undefined || other === undefined) {
+    return ' (the names differ only in Unicode normalization)';
+  }
+  return (
+    `: the names look alike but spell "${cluster.normalize('NFC')}" differently, ` +
+    `this one as ${describeSpelling(cluster)} and the other as ${describeSpelling(other)}`
+  );
+}
+
+function describeSpelling(cluster: string): string {
+  const codePoints = [...cluster]
+    .map((char) => `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`)
+    .join(' ');
+  if (cluster === cluster.normalize('NFC')) {
+    return `${codePoints} (precomposed, NFC)`;
+  }
+  if (cluster === cluster.normalize('NFD')) {
+    return `${codePoints} (decomposed, NFD)`;
+  }
+  return codePoints;
+}
+
+function graphemes(text: string): string[] {
+  const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  return Array.from(segmenter.segment(text), (part) => part.segment);
 }
 
 async function statOrError(path: string): Promise<Stats | string> {

@@ -14,6 +14,7 @@ const uploadState = z.enum([
   'verifying',
   'done',
   'skipped',
+  'conflict',
   'failed',
   'cancelled',
 ]);
@@ -24,8 +25,10 @@ const skipReason = z.enum([
   'empty',
   'truncated',
   'dropbox-file',
+  'system-file',
   'conflicted-copy',
   'key-collision',
+  'invalid-name',
 ]);
 
 const storedJobSchema = z.object({
@@ -45,6 +48,17 @@ const storedJobSchema = z.object({
   attempts: z.number(),
   resumed: z.boolean(),
   dryRun: z.boolean(),
+  /** Whether `path` is a temporary copy that web mode made of a file sent by the browser. */
+  stagedCopy: z.boolean().default(false),
+  /** Whether the upload replaced, or in a dry run would replace, a different file at the key. */
+  replaced: z.boolean().default(false),
+  /**
+   * Different file at the key that the job may overwrite, as in an HTTP If-Match header: its
+   * ETag, `*` for any file, or null when the job stops as a conflict instead.
+   */
+  overwriteIfMatch: z.string().nullable().default(null),
+  /** ETag of the different file found at the key when the job stopped as a conflict. */
+  conflictEtag: z.string().nullable().default(null),
 });
 
 const storedBatchSchema = z.object({
@@ -83,6 +97,8 @@ const uploadRecordSchema = z.object({
   ),
   /** Hex sha256 the key held before this upload began, or null when it held no track. */
   previousSha256: z.string().nullable(),
+  /** Whether the key contained another file when this upload began, which the upload replaces. */
+  replacing: z.boolean().default(false),
 });
 
 /** One file of the upload queue as stored on disk. */
@@ -96,6 +112,32 @@ export type QueueFile = z.infer<typeof queueFileSchema>;
 
 /** State that lets a running or interrupted upload continue after a restart. */
 export type UploadRecord = z.infer<typeof uploadRecordSchema>;
+
+/** Returns the local paths that jobs may read again: those of every job not done or skipped. */
+export function pathsStillRead(jobs: Iterable<StoredJob>): Set<string> {
+  const paths = new Set<string>();
+  for (const job of jobs) {
+    if (job.state !== 'done' && job.state !== 'skipped') {
+      paths.add(job.path);
+    }
+  }
+  return paths;
+}
+
+/**
+ * Reads the queue saved in `stateDir` without changing the folder, for a process that does not
+ * run that queue; returns null when there is none or it is invalid.
+ */
+export async function readSavedQueue(stateDir: string): Promise<QueueFile | null> {
+  let raw: unknown;
+  try {
+    raw = await readJsonFile(join(stateDir, 'queue.json'));
+  } catch {
+    return null;
+  }
+  const parsed = queueFileSchema.safeParse(raw);
+  return parsed.success ? parsed.data : null;
+}
 
 /** Reads and writes the queue and the per-upload records under one state folder. */
 export interface StateStore {

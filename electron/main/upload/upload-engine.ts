@@ -10,7 +10,7 @@ import type { JobEntry } from './queue-state';
 import { reportPathIn } from './report';
 import { planSources } from './source-walker';
 import type { UploadSource } from './source-walker';
-import { createStateStore } from './state-store';
+import { createStateStore, pathsStillRead } from './state-store';
 
 /**
  * Creates the upload engine: loads the queue persisted under `stateDir` and starts the jobs a
@@ -21,7 +21,13 @@ export function createUploadEngine(deps: UploadEngineDeps): UploadEngine {
   const { logger } = deps;
   const store = createStateStore(deps.stateDir, logger);
   const queue = createQueueState({ store, now, logger, onProgress: deps.onProgress });
-  const batches = createBatchTracker({ queue, reportsDir: store.reportsDir, logger, now });
+  const batches = createBatchTracker({
+    queue,
+    reportsDir: store.reportsDir,
+    logger,
+    now,
+    onReport: deps.onReport,
+  });
   const scheduler = createJobScheduler(deps, { queue, store, batches });
   let closed = false;
 
@@ -47,6 +53,15 @@ export function createUploadEngine(deps: UploadEngineDeps): UploadEngine {
     return entry;
   }
 
+  // A finished batch with no job left in the queue has nothing more to show or report.
+  function forgetEndedBatches(): void {
+    for (const batch of [...queue.batches.values()]) {
+      if (batch.finished && batch.jobIds.every((jobId) => !queue.jobs.has(jobId))) {
+        queue.batches.delete(batch.id);
+      }
+    }
+  }
+
   function closedError(): CrateboxError {
     return new CrateboxError(
       'Unsupported',
@@ -63,8 +78,13 @@ export function createUploadEngine(deps: UploadEngineDeps): UploadEngine {
       const startedAt = now();
       const batchId = newBatchId(startedAt);
       const dryRun = options.dryRun ?? false;
-      const files = await planSources(sources, { root: options.root, logger });
-      const jobIds = queue.addFiles(files, batchId, dryRun);
+      const stagedCopies = options.stagedCopies ?? false;
+      const files = await planSources(sources, { root: options.root, stagedCopies, logger });
+      const jobIds = queue.addFiles(files, batchId, {
+        dryRun,
+        stagedCopies,
+        replaceDifferent: options.replaceDifferent ?? false,
+      });
       queue.batches.set(batchId, {
         id: batchId,
         origin: options.origin,
@@ -128,38 +148,66 @@ export function createUploadEngine(deps: UploadEngineDeps): UploadEngine {
       return queue.view(entry);
     },
 
-    retry(id: string): UploadJobView {
+    retry(id: string, options: { replace?: boolean } = {}): UploadJobView {
       const entry = entryOf(id);
       const { stored } = entry;
-      const retryable = stored.state === 'failed' || stored.state === 'cancelled';
+      const retryable =
+        stored.state === 'failed' || stored.state === 'cancelled' || stored.state === 'conflict';
       if (entry.run === null && retryable && stored.key !== null && !closed) {
+        const replace = options.replace === true && stored.state === 'conflict';
+        if (replace) {
+          // Pinned to the file the user saw, so a file stored since then stops the job again.
+          stored.overwriteIfMatch = stored.conflictEtag ?? '*';
+        }
         stored.state = 'queued';
         stored.message = null;
         // The batch report is written again once the retried job ends.
         batches.reopen(stored.batchId);
-        logger.info({ jobId: id, key: stored.key }, 'upload retried');
+        logger.info({ jobId: id, key: stored.key, replace }, 'upload retried');
         queue.changed(entry);
         scheduler.pump();
       }
       return queue.view(entry);
     },
 
+    async discard(id: string): Promise<UploadSnapshot> {
+      const entry = entryOf(id);
+      const { state } = entry.stored;
+      if (entry.run !== null || (state !== 'done' && state !== 'skipped')) {
+        // Cancelling deletes the multipart upload and the record that a failed job may hold.
+        await scheduler.cancel(entry);
+        if (entry.stored.state === 'failed') {
+          throw new CrateboxError(
+            'StorageUnavailable',
+            `${entry.stored.name} stays in the queue because its unfinished upload could not be deleted; discard it again when the storage is reachable`,
+          );
+        }
+      }
+
+      queue.remove(id);
+      forgetEndedBatches();
+      logger.info({ jobId: id, key: entry.stored.key }, 'upload discarded');
+      await batches.finishReady();
+      scheduler.pump();
+      queue.flushProgress();
+      return queue.snapshot();
+    },
+
     snapshot: (): UploadSnapshot => queue.snapshot(),
+
+    whenLoaded: (): Promise<void> => ready,
 
     clearFinished(): UploadSnapshot {
       for (const entry of [...queue.jobs.values()]) {
         const { state, batchId } = entry.stored;
         const ended = state === 'done' || state === 'skipped' || state === 'cancelled';
-        // Failed jobs stay: they may hold a multipart upload that a retry or a cancel needs.
+        // Failed jobs stay, because they may hold a multipart upload that a retry or a cancel
+        // needs. Conflicts stay until the user replaces or discards them.
         if (entry.run === null && ended && queue.batches.get(batchId)?.finished !== false) {
           queue.remove(entry.stored.id);
         }
       }
-      for (const batch of [...queue.batches.values()]) {
-        if (batch.finished && batch.jobIds.every((id) => !queue.jobs.has(id))) {
-          queue.batches.delete(batch.id);
-        }
-      }
+      forgetEndedBatches();
       queue.flushProgress();
       return queue.snapshot();
     },
@@ -180,13 +228,7 @@ export function createUploadEngine(deps: UploadEngineDeps): UploadEngine {
 
     async pathsInUse(): Promise<Set<string>> {
       await ready;
-      const paths = new Set<string>();
-      for (const { stored } of queue.jobs.values()) {
-        if (stored.state !== 'done' && stored.state !== 'skipped') {
-          paths.add(stored.path);
-        }
-      }
-      return paths;
+      return pathsStillRead([...queue.jobs.values()].map((entry) => entry.stored));
     },
 
     reportPath: (batchId: string): string => reportPathIn(store.reportsDir, batchId),

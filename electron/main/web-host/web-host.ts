@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -25,13 +25,20 @@ export interface WebHostOptions {
   rendererDir: string;
   /** Folder that receives files the browser uploads before they join the queue. */
   stagingDir: string;
+  /** Port on 127.0.0.1; 0 or absent picks a free one. */
   port?: number;
+  /**
+   * Whether a taken `port` falls back to a free one; when false, listening fails with the
+   * EADDRINUSE error.
+   */
+  fallbackToFreePort?: boolean;
   logger: Logger;
 }
 
 /** A running web-mode host. */
 export interface WebHost {
   url: string;
+  port: number;
   close(): Promise<void>;
 }
 
@@ -75,16 +82,26 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     );
   });
 
-  await new Promise<void>((resolve, rejectListen) => {
-    server.once('error', rejectListen);
-    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
-  });
+  const requested = options.port ?? 0;
+  try {
+    await listen(server, requested);
+  } catch (error) {
+    const inUse = (error as NodeJS.ErrnoException).code === 'EADDRINUSE';
+    if (!inUse || options.fallbackToFreePort !== true || requested === 0) {
+      throw error;
+    }
+    // Falling back is how the default port is meant to work, and web mode prints it on the
+    // terminal, so this is no warning.
+    logger.info({ port: requested }, 'port in use; listening on a free port instead');
+    await listen(server, 0);
+  }
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}/`;
   logger.info({ address: url }, 'web host listening');
 
   return {
     url,
+    port,
     async close(): Promise<void> {
       for (const client of sockets.clients) {
         client.terminate();
@@ -94,6 +111,17 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise<void>((resolve, rejectListen) => {
+    const onError = (error: Error): void => rejectListen(error);
+    server.once('error', onError);
+    server.listen(port, '127.0.0.1', () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
 }
 
 function serveClient(client: WebSocket, handlers: Handlers, bus: EventBus, logger: Logger): void {

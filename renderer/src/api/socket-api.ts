@@ -1,6 +1,8 @@
 import { WEB_HOST_PATHS } from '../../../shared/transport';
 import type { CrateboxApi, EventName, Events, Reply } from '../../../shared/contract';
 import { CrateboxError, errorFromPayload } from '../../../shared/errors';
+import { ConnectionTracker } from './connection';
+import type { Connection } from './connection';
 
 interface Pending {
   resolve: (result: unknown) => void;
@@ -9,14 +11,23 @@ interface Pending {
 
 type AnyListener = (payload: unknown) => void;
 
+// Delays before each further attempt to reopen the socket, in milliseconds; the last one repeats.
 const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 5000];
+
+/** The web-mode API and the state of the socket that carries it. */
+export interface SocketApi {
+  api: CrateboxApi;
+  connection: Connection;
+}
 
 /**
  * Creates the web-mode API: the IPC contract over a WebSocket to the host that served this page.
- * Calls made while the socket is down wait for it to reopen; calls in flight when it drops fail
- * with `StorageUnavailable`.
+ * A socket that closes is reopened after a delay that grows with each failed attempt. Calls made
+ * while the socket is down wait for it to reopen; calls in flight when it drops fail with
+ * `StorageUnavailable`. Events sent while it was down are lost, so the UI reloads its state when
+ * the connection returns to `open` after `lost`.
  */
-export function createSocketApi(location: Location): CrateboxApi {
+export function createSocketApi(location: Location): SocketApi {
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}${WEB_HOST_PATHS.socket}`;
   const pending = new Map<number, Pending>();
   const listeners = new Map<EventName, Set<AnyListener>>();
@@ -24,6 +35,7 @@ export function createSocketApi(location: Location): CrateboxApi {
   let nextId = 1;
   let socket: WebSocket | null = null;
   let failures = 0;
+  const connection = new ConnectionTracker();
 
   function connect(): void {
     const current = new WebSocket(url);
@@ -31,6 +43,7 @@ export function createSocketApi(location: Location): CrateboxApi {
 
     current.addEventListener('open', () => {
       failures = 0;
+      connection.set('open');
       for (const message of outbox.splice(0)) {
         current.send(message);
       }
@@ -54,6 +67,7 @@ export function createSocketApi(location: Location): CrateboxApi {
 
     current.addEventListener('close', () => {
       socket = null;
+      connection.set('lost');
       for (const waiting of pending.values()) {
         waiting.reject(
           new CrateboxError(
@@ -71,7 +85,7 @@ export function createSocketApi(location: Location): CrateboxApi {
 
   connect();
 
-  return {
+  const api: CrateboxApi = {
     invoke(method, request) {
       const id = nextId++;
       const message = JSON.stringify({ id, method, request });
@@ -92,4 +106,5 @@ export function createSocketApi(location: Location): CrateboxApi {
       return () => set.delete(listener as AnyListener);
     },
   };
+  return { api, connection };
 }

@@ -54,6 +54,8 @@ interface Job {
   priority: number;
   options: WorkerInspectOptions;
   logger: Logger | undefined;
+  /** Relays the worker's progress until the job settles. */
+  onProgress(bytesRead: number): void;
   /** Settles the caller's promise; later calls do nothing. */
   settle(outcome: { inspection: Inspection } | { error: unknown }): void;
   worker: PoolWorker | null;
@@ -82,7 +84,7 @@ export function createInspectPool(options: InspectPoolOptions): InspectPool {
   let closed = false;
 
   function inspect(path: string, inspectOptions: InspectOptions): Promise<Inspection> {
-    const { signal, logger, priority, ...rest } = inspectOptions;
+    const { signal, logger, onProgress, priority, ...rest } = inspectOptions;
     if (closed) {
       return Promise.reject(new Error(`cannot inspect ${path}: the inspection pool is closed`));
     }
@@ -96,8 +98,18 @@ export function createInspectPool(options: InspectPoolOptions): InspectPool {
         id: nextId++,
         path,
         priority: priority ?? 0,
-        options: { ...rest, logLevel: logger?.level ?? 'silent' },
+        options: {
+          ...rest,
+          logLevel: logger?.level ?? 'silent',
+          reportProgress: onProgress !== undefined,
+        },
         logger,
+        // An aborted job's worker may still be reading; the caller has moved on by then.
+        onProgress: (bytesRead) => {
+          if (!settled) {
+            onProgress?.(bytesRead);
+          }
+        },
         worker: null,
         settle(outcome): void {
           if (settled) {
@@ -177,6 +189,10 @@ export function createInspectPool(options: InspectPoolOptions): InspectPool {
     }
     if (message.kind === 'log') {
       relayLog(job.logger, message.line);
+      return;
+    }
+    if (message.kind === 'progress') {
+      job.onProgress(message.bytesRead);
       return;
     }
 

@@ -4,15 +4,18 @@ import type { Logger } from 'pino';
 import type { Inspection, InspectOptions } from './types.js';
 
 /**
- * Options of one inspection as sent to a worker. A signal and a logger cannot be sent, so they
- * stay with the pool, which relays aborts and log records. The priority orders the pool's queue.
+ * Options of one inspection as sent to a worker. A signal, a logger and a progress callback
+ * cannot be sent, so they stay with the pool, which relays aborts, log records and progress.
+ * The priority orders the pool's queue and stays with it too.
  */
 export interface WorkerInspectOptions extends Omit<
   InspectOptions,
-  'signal' | 'logger' | 'priority'
+  'signal' | 'logger' | 'onProgress' | 'priority'
 > {
   /** Level of the caller's logger; the worker sends back only records at this level or above. */
   logLevel: string;
+  /** Whether the caller wants progress messages. */
+  reportProgress: boolean;
 }
 
 /** Message from the pool to a worker. */
@@ -36,7 +39,9 @@ export type WorkerMessage =
   | { kind: 'done'; id: number; inspection: Inspection }
   | { kind: 'failed'; id: number; error: SerializedError }
   /** A pino JSON line that inspectFile logged for the job. */
-  | { kind: 'log'; id: number; line: string };
+  | { kind: 'log'; id: number; line: string }
+  /** Bytes of the file read so far. */
+  | { kind: 'progress'; id: number; bytesRead: number };
 
 /** The side of a worker's message port that {@link serveInspections} uses. */
 export interface WorkerPort {
@@ -68,11 +73,14 @@ export function serveInspections(
     }
 
     const { id, path } = message;
-    const { logLevel, ...options } = message.options;
+    const { logLevel, reportProgress, ...options } = message.options;
     const controller = new AbortController();
     running.set(id, controller);
     const logger = recordLogger(logLevel, (line) => port.postMessage({ kind: 'log', id, line }));
-    inspect(path, { ...options, signal: controller.signal, logger })
+    const onProgress = reportProgress
+      ? (bytesRead: number): void => port.postMessage({ kind: 'progress', id, bytesRead })
+      : undefined;
+    inspect(path, { ...options, signal: controller.signal, logger, onProgress })
       .then(
         (inspection) => port.postMessage({ kind: 'done', id, inspection }),
         (error: unknown) => port.postMessage({ kind: 'failed', id, error: serializeError(error) }),

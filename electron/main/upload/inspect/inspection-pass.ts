@@ -3,7 +3,7 @@ import { OggPageWalker, type OggPageWalk } from './containers/ogg-pages.js';
 import type { AudioFamily } from './detect.js';
 import type { FileHashes, PartHasher } from './hash.js';
 import { failSoft, type DecodeResult, type StreamDecoder } from './peaks/stream-decoder.js';
-import { readFileOnce, type ChunkConsumer } from './read-pass.js';
+import { progressConsumer, readFileOnce, type ChunkConsumer } from './read-pass.js';
 import { ZeroTailGate } from './zero-tail.js';
 
 /** Inputs of the read pass. */
@@ -15,6 +15,7 @@ export interface PassInput {
   facts: ContainerFacts;
   decoder: StreamDecoder | null;
   signal: AbortSignal | undefined;
+  onProgress: ((bytesRead: number) => void) | undefined;
 }
 
 /** Output of the read pass. */
@@ -47,6 +48,10 @@ export async function runInspectionPass(input: PassInput): Promise<PassResult> {
   }
   if (pcmDecoder) {
     consumers.push({ write: (chunk) => pcmDecoder.write(chunk) });
+  }
+  if (input.onProgress) {
+    // Last, so a chunk counts as read once every other consumer has taken it.
+    consumers.push(progressConsumer(sizeBytes, input.onProgress));
   }
 
   await readFileOnce(path, sizeBytes, consumers, signal);

@@ -8,6 +8,32 @@ export interface ChunkConsumer {
 /** Bytes read at a time: large enough for fast hashing, small enough to keep memory flat. */
 const CHUNK_BYTES = 1024 * 1024;
 
+/** Number of steps in which {@link progressConsumer} reports a read, at most. */
+const PROGRESS_STEPS = 100;
+
+/**
+ * Creates a consumer that calls `onProgress` with the bytes read so far each time the read passes
+ * another hundredth of `totalBytes`, and once at the end, so a huge file costs no more calls than
+ * a small one.
+ */
+export function progressConsumer(
+  totalBytes: number,
+  onProgress: (bytesRead: number) => void,
+): ChunkConsumer {
+  let reportedStep = -1;
+  return {
+    write(chunk: Uint8Array, offset: number): void {
+      const bytesRead = offset + chunk.length;
+      const step =
+        totalBytes > 0 ? Math.floor((bytesRead / totalBytes) * PROGRESS_STEPS) : PROGRESS_STEPS;
+      if (step > reportedStep) {
+        reportedStep = step;
+        onProgress(bytesRead);
+      }
+    },
+  };
+}
+
 /**
  * Reads the file once from start to end and hands every chunk to each consumer before reading
  * the next, so a slow decoder slows the read instead of letting chunks pile up in memory.

@@ -20,6 +20,11 @@ export interface InspectOptions {
    * absent. The upload engine passes the file size, so that the longest inspection starts first.
    */
   priority?: number;
+  /**
+   * Receives the bytes read so far while the file is hashed and decoded: about once per
+   * hundredth of the file, and once when the read ends.
+   */
+  onProgress?: (bytesRead: number) => void;
 }
 
 /** Tags read from the file; empty or blank values are null. */

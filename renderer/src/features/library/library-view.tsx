@@ -2,6 +2,7 @@ import type { ReactElement } from 'react';
 
 import type { Track } from '../../../../shared/contract';
 import { formatDuration } from '../../ui/format';
+import { formatOfTrack, trackCount } from './track-format';
 import type { LibraryState } from './use-library';
 
 /** Props of {@link LibraryView}. */
@@ -9,25 +10,39 @@ export interface LibraryViewProps {
   library: LibraryState;
   currentKey: string | null;
   onPlay: (track: Track) => void;
+  onOpenSettings: () => void;
 }
 
 /** Table of every track, in library order; a click plays the track. */
-export function LibraryView({ library, currentKey, onPlay }: LibraryViewProps): ReactElement {
-  const { tracks, loading, error, refresh } = library;
+export function LibraryView({
+  library,
+  currentKey,
+  onPlay,
+  onOpenSettings,
+}: LibraryViewProps): ReactElement {
+  const { tracks, loading, error, settingsCanFix, refresh } = library;
   return (
     <section className="library" aria-label="Library">
       <header className="section-header">
         <h2>Library</h2>
         <span className="muted" data-testid="track-count">
-          {loading ? 'Loading…' : `${tracks.length} tracks`}
+          {loading ? 'Loading…' : trackCount(tracks.length)}
         </span>
         <button type="button" onClick={refresh}>
           Refresh
         </button>
       </header>
       {error !== null && (
-        <p className="error" role="alert">
+        <p className="error" role="alert" data-testid="library-error">
           {error}
+          {settingsCanFix && (
+            <>
+              {' '}
+              <button type="button" onClick={onOpenSettings}>
+                Storage settings…
+              </button>
+            </>
+          )}
         </p>
       )}
       {!loading && tracks.length === 0 && error === null && (
@@ -42,6 +57,7 @@ export function LibraryView({ library, currentKey, onPlay }: LibraryViewProps): 
             <col className="title-column" />
             <col />
             <col />
+            <col className="format-column" />
             <col className="time-column" />
           </colgroup>
           <thead>
@@ -50,6 +66,7 @@ export function LibraryView({ library, currentKey, onPlay }: LibraryViewProps): 
               <th>Title</th>
               <th>Artist</th>
               <th>Album</th>
+              <th>Format</th>
               <th className="number">Time</th>
             </tr>
           </thead>
@@ -65,12 +82,19 @@ export function LibraryView({ library, currentKey, onPlay }: LibraryViewProps): 
                 aria-current={track.key === currentKey ? 'true' : undefined}
               >
                 <td className="number">{track.trackNumber ?? ''}</td>
-                <td className="title">
+                <td className="title" title={track.key}>
                   {track.title}
                   {track.titleFromFileName && <span className="muted"> (file name)</span>}
                 </td>
-                <td className="artist">{track.artist ?? ''}</td>
-                <td className="album">{track.album ?? ''}</td>
+                <td className="artist" title={track.artist ?? undefined}>
+                  {track.artist ?? ''}
+                </td>
+                <td className="album" title={track.album ?? undefined}>
+                  {track.album ?? ''}
+                </td>
+                <td className="format" title={track.contentType ?? undefined}>
+                  {formatOfTrack(track)}
+                </td>
                 <td className="number duration">{formatDuration(track.durationSeconds)}</td>
               </tr>
             ))}

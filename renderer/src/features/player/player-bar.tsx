@@ -29,6 +29,7 @@ export function PlayerBar({
           type="button"
           aria-label="Previous"
           onClick={() => void controller?.previous()}
+          // On the first track, Previous still restarts it, as in most players.
           disabled={track === null}
         >
           <Icon name="previous" />
@@ -46,7 +47,7 @@ export function PlayerBar({
           type="button"
           aria-label="Next"
           onClick={() => void controller?.next()}
-          disabled={track === null}
+          disabled={!state.hasNext}
         >
           <Icon name="next" />
         </button>

@@ -13,6 +13,8 @@ export interface PlayerState {
   position: number;
   duration: number;
   volume: number;
+  /** Whether the queue has a track after the current one. */
+  hasNext: boolean;
 }
 
 type Listener = (state: PlayerState) => void;
@@ -26,6 +28,7 @@ export const IDLE_PLAYER_STATE: PlayerState = {
   position: 0,
   duration: 0,
   volume: 0.8,
+  hasNext: false,
 };
 
 // A URL this close to its expiry is replaced before playback resumes from a pause.
@@ -125,6 +128,7 @@ export class PlayerController {
       error: null,
       position: 0,
       duration: track.durationSeconds ?? 0,
+      ...this.neighbours(track),
     });
     const format = track.contentType;
     if (format !== null && this.media.canPlayType(format) === '') {
@@ -139,6 +143,15 @@ export class PlayerController {
     } catch (error) {
       this.fail(error);
     }
+  }
+
+  /**
+   * Replaces the queue, e.g. when the library was listed again, so next and previous follow the
+   * tracks shown. A current track missing from it has neither.
+   */
+  setQueue(queue: Track[]): void {
+    this.queue = queue;
+    this.update(this.neighbours(this.state.track));
   }
 
   /** Pauses, or resumes with a fresh URL when the current one is about to expire. */
@@ -193,6 +206,8 @@ export class PlayerController {
 
   /** Moves playback to `seconds`. */
   seek(seconds: number): void {
+    // NOTE: Chromium seeks in an MP3 without a Xing or VBRI table by its average bitrate, so in a
+    // VBR file of that kind the audio can land a few seconds away from the waveform position.
     this.media.currentTime = Math.max(0, seconds);
     this.update({ position: this.media.currentTime });
   }
@@ -348,6 +363,11 @@ export class PlayerController {
     const current = this.state.track;
     const index = this.queue.findIndex((track) => track.key === current?.key);
     return index === -1 ? null : (this.queue[index + step] ?? null);
+  }
+
+  private neighbours(track: Track | null): Pick<PlayerState, 'hasNext'> {
+    const index = track === null ? -1 : this.queue.findIndex((item) => item.key === track.key);
+    return { hasNext: index !== -1 && index < this.queue.length - 1 };
   }
 
   private fail(error: unknown): void {

@@ -1,7 +1,8 @@
 import type { ReactElement } from 'react';
 
-import type { MigrationReport, UploadJobView } from '../../../../shared/uploads';
+import type { UploadJobView, WaitingQueue } from '../../../../shared/uploads';
 import { formatBytes, formatDuration } from '../../ui/format';
+import { ReportSummary } from './report-summary';
 import type { UploadsState } from './use-uploads';
 
 const STATE_LABELS: Record<UploadJobView['state'], string> = {
@@ -12,13 +13,14 @@ const STATE_LABELS: Record<UploadJobView['state'], string> = {
   verifying: 'Verifying',
   done: 'Uploaded',
   skipped: 'Skipped',
+  conflict: 'Name taken',
   failed: 'Failed',
   cancelled: 'Cancelled',
 };
 
 /** Renders the upload queue: totals, one row per file with its progress and actions, and the last report. */
 export function TransfersPanel({ uploads }: { uploads: UploadsState }): ReactElement {
-  const { jobs, totals, staging, error, report } = uploads;
+  const { jobs, totals, staging, error, report, waitingElsewhere } = uploads;
   const ordered = [...jobs].reverse();
   return (
     <section className="transfers" aria-label="Transfers">
@@ -26,7 +28,8 @@ export function TransfersPanel({ uploads }: { uploads: UploadsState }): ReactEle
         <h2>Transfers</h2>
         {totals !== null && totals.files > 0 && (
           <span className="muted" data-testid="transfer-totals">
-            {totals.done} uploaded · {totals.skipped} skipped · {totals.failed} failed
+            {totals.done} uploaded · {totals.skipped} skipped
+            {totals.conflicts > 0 && ` · ${totals.conflicts} name taken`} · {totals.failed} failed
             {totals.active > 0 &&
               ` · ${formatBytes(totals.bytesSent)} of ${formatBytes(totals.bytesTotal)}, ${formatBytes(totals.bytesPerSecond)}/s, ${formatDuration(totals.secondsLeft)} left`}
           </span>
@@ -36,10 +39,14 @@ export function TransfersPanel({ uploads }: { uploads: UploadsState }): ReactEle
         </button>
       </header>
       {staging !== null && (
-        <p className="muted" role="status">
-          Reading files: {staging.filesDone} of {staging.filesTotal}
+        <p className="muted" role="status" data-testid="staging-status">
+          Reading files: {staging.filesDone} of {staging.filesTotal}. Keep this page open until they
+          join the queue.
         </p>
       )}
+      {waitingElsewhere.map((queue) => (
+        <WaitingNotice key={queue.storage} queue={queue} />
+      ))}
       {error !== null && (
         <p className="error" role="alert" data-testid="upload-error">
           {error}
@@ -47,7 +54,7 @@ export function TransfersPanel({ uploads }: { uploads: UploadsState }): ReactEle
       )}
       <ul className="jobs">
         {ordered.map((job) => (
-          <JobRow key={job.id} job={job} act={uploads.act} />
+          <JobRow key={job.id} job={job} act={uploads.act} discard={uploads.discard} />
         ))}
       </ul>
       {report !== null && <ReportSummary report={report} />}
@@ -55,17 +62,33 @@ export function TransfersPanel({ uploads }: { uploads: UploadsState }): ReactEle
   );
 }
 
-function JobRow({ job, act }: { job: UploadJobView; act: UploadsState['act'] }): ReactElement {
-  const fraction = job.bytesTotal > 0 ? job.bytesSent / job.bytesTotal : 0;
+function JobRow({
+  job,
+  act,
+  discard,
+}: {
+  job: UploadJobView;
+  act: UploadsState['act'];
+  discard: UploadsState['discard'];
+}): ReactElement {
   const active =
     job.state === 'uploading' ||
     job.state === 'preparing' ||
     job.state === 'verifying' ||
     job.state === 'queued';
+  const reading = job.bytesRead !== null;
+  const fraction = fractionOf(reading ? (job.bytesRead ?? 0) : job.bytesSent, job.bytesTotal);
+  let label = STATE_LABELS[job.state];
+  if (reading && job.state === 'preparing') {
+    label = `Reading ${Math.floor(fraction * 100)}%`;
+  } else if (job.state === 'done' && job.replaced) {
+    label = 'Replaced';
+  }
   return (
     <li
       className={`job state-${job.state}`}
       data-testid="upload-job"
+      data-id={job.id}
       data-name={job.name}
       data-state={job.state}
     >
@@ -73,7 +96,9 @@ function JobRow({ job, act }: { job: UploadJobView; act: UploadsState['act'] }):
         <span className="job-name" title={job.key ?? job.name}>
           {job.name}
         </span>
-        <span className="job-state">{STATE_LABELS[job.state]}</span>
+        <span className="job-state" data-testid="job-state">
+          {label}
+        </span>
         {active && job.state !== 'queued' && (
           <button type="button" onClick={() => act('pause', job.id)}>
             Pause
@@ -89,25 +114,56 @@ function JobRow({ job, act }: { job: UploadJobView; act: UploadsState['act'] }):
             Cancel
           </button>
         )}
-        {(job.state === 'failed' || job.state === 'cancelled') && (
+        {(job.state === 'failed' || job.state === 'cancelled') && job.key !== null && (
           <button type="button" onClick={() => act('retry', job.id)}>
             Retry
+          </button>
+        )}
+        {job.state === 'conflict' && (
+          <button
+            type="button"
+            title={`Upload this file over the one stored as ${job.key ?? job.name}`}
+            onClick={() => act('replace', job.id)}
+          >
+            Replace
+          </button>
+        )}
+        {(job.state === 'failed' || job.state === 'cancelled' || job.state === 'conflict') && (
+          <button
+            type="button"
+            title={
+              job.state === 'conflict'
+                ? 'Remove from the queue and keep the stored file'
+                : 'Remove from the queue and delete what was uploaded of it'
+            }
+            onClick={() => discard(job.id)}
+          >
+            Discard
           </button>
         )}
       </div>
       {(active || job.state === 'paused') && (
         <div className="job-progress">
-          <progress max={1} value={fraction} aria-label={`${job.name} progress`} />
+          <progress
+            max={1}
+            value={fraction}
+            aria-label={`${job.name} ${reading ? 'read' : 'upload'} progress`}
+          />
           <span className="muted small">
-            {formatBytes(job.bytesSent)} / {formatBytes(job.bytesTotal)}
-            {job.bytesPerSecond > 0 &&
+            {reading
+              ? `${formatBytes(job.bytesRead ?? 0)} / ${formatBytes(job.bytesTotal)} read`
+              : `${formatBytes(job.bytesSent)} / ${formatBytes(job.bytesTotal)}`}
+            {!reading &&
+              job.bytesPerSecond > 0 &&
               ` · ${formatBytes(job.bytesPerSecond)}/s · ${formatDuration(job.secondsLeft)} left`}
           </span>
         </div>
       )}
       {job.message !== null && (
         <p
-          className={job.state === 'failed' ? 'error small' : 'muted small'}
+          className={
+            job.state === 'failed' || job.state === 'conflict' ? 'error small' : 'muted small'
+          }
           data-testid="upload-message"
         >
           {job.message}
@@ -117,27 +173,21 @@ function JobRow({ job, act }: { job: UploadJobView; act: UploadsState['act'] }):
   );
 }
 
-function ReportSummary({ report }: { report: MigrationReport }): ReactElement {
-  const { summary } = report;
+// Each storage target keeps its own queue, so these jobs are out of sight until it is selected.
+function WaitingNotice({ queue }: { queue: WaitingQueue }): ReactElement {
+  const single = queue.files === 1;
+  const more = queue.files > queue.names.length ? ', …' : '';
+  const text =
+    `${queue.files} ${single ? 'file waits' : 'files wait'} for ${queue.storage} ` +
+    `(${queue.names.join(', ')}${more}). Select that storage in Settings to upload, retry or ` +
+    `discard ${single ? 'it' : 'them'}.`;
   return (
-    <details className="report" data-testid="last-report">
-      <summary>
-        Last {report.origin === 'cli' ? 'migration' : 'upload batch'}
-        {report.root !== null && ` of ${report.root}`}: {summary.uploaded} uploaded,{' '}
-        {summary.unchanged} unchanged, {summary.skippedNotAudio} not audio, {summary.skippedOther}{' '}
-        other skips, {summary.failed} failed
-        {report.dryRun && ' (dry run)'}
-      </summary>
-      <ul>
-        {report.entries
-          .filter((entry) => entry.outcome !== 'uploaded')
-          .map((entry) => (
-            <li key={entry.path}>
-              <code>{entry.path}</code>: {entry.outcome}
-              {entry.message !== null && ` — ${entry.message}`}
-            </li>
-          ))}
-      </ul>
-    </details>
+    <p className="notice small" role="status" data-testid="waiting-elsewhere">
+      {text}
+    </p>
   );
+}
+
+function fractionOf(part: number, whole: number): number {
+  return whole > 0 ? Math.min(1, part / whole) : 0;
 }

@@ -5,17 +5,21 @@ import type {
   UploadJobView,
   UploadProgress,
   UploadTotals,
+  WaitingQueue,
 } from '../../../../shared/uploads';
 import type { BrowserFile } from './collect-files';
 import { filesOfEntries } from './collect-files';
 import type { StagingProgress } from './submit-files';
 import { submitBrowserFiles } from './submit-files';
 import { useShell } from '../../api/shell-context';
+import { useOnReconnect } from '../../api/use-connection';
 
 /** Upload queue state and actions for the UI. */
 export interface UploadsState {
   jobs: UploadJobView[];
   totals: UploadTotals | null;
+  /** Unfinished jobs of other storage targets, which resume when that storage is selected. */
+  waitingElsewhere: WaitingQueue[];
   report: MigrationReport | null;
   staging: StagingProgress | null;
   /** Reason the last submission failed, if it did. */
@@ -23,16 +27,24 @@ export interface UploadsState {
   submitEntries: (entries: FileSystemEntry[], topLevelFiles: File[]) => void;
   submitBrowserFiles: (files: BrowserFile[]) => void;
   pickNative: (folders: boolean) => void;
-  act: (action: 'pause' | 'resume' | 'cancel' | 'retry', id: string) => void;
+  /** Runs an action on a job; `replace` retries a conflicting job over the file at its key. */
+  act: (action: 'pause' | 'resume' | 'cancel' | 'retry' | 'replace', id: string) => void;
+  /** Removes a job from the queue, deleting its unfinished upload. */
+  discard: (id: string) => void;
   clearFinished: () => void;
 }
 
-/** Mirrors the main process's upload queue and submits dropped or picked files to it. */
+/**
+ * Mirrors the main process's upload queue and submits dropped or picked files to it. The queue
+ * and the last report are read again after the connection to the main process returns, and the
+ * report whenever one is written, by this app or by `cratebox migrate`.
+ */
 export function useUploads(): UploadsState {
   const shell = useShell();
   const { api } = shell;
   const [jobs, setJobs] = useState<UploadJobView[]>([]);
   const [totals, setTotals] = useState<UploadTotals | null>(null);
+  const [waitingElsewhere, setWaitingElsewhere] = useState<WaitingQueue[]>([]);
   const [report, setReport] = useState<MigrationReport | null>(null);
   const [staging, setStaging] = useState<StagingProgress | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -41,23 +53,57 @@ export function useUploads(): UploadsState {
     api.invoke('uploads.lastReport', {}).then(setReport, () => undefined);
   }, [api]);
 
-  useEffect(() => {
+  const loadQueue = useCallback(() => {
     api.invoke('uploads.list', {}).then(
-      (snapshot) => {
-        setJobs(snapshot.jobs);
-        setTotals(snapshot.totals);
+      (listing) => {
+        setJobs(listing.jobs);
+        setTotals(listing.totals);
+        setWaitingElsewhere(listing.waitingElsewhere);
       },
       (failure: Error) => setError(failure.message),
     );
     loadReport();
-    return api.on('uploads.progress', (progress: UploadProgress) => {
+  }, [api, loadReport]);
+
+  useOnReconnect(loadQueue);
+
+  useEffect(() => {
+    loadQueue();
+    const unsubscribeReports = api.on('uploads.reportWritten', loadReport);
+    // Each storage target has its own queue.
+    const unsubscribeStorage = api.on('library.changed', ({ storageChanged }) => {
+      if (storageChanged) {
+        loadQueue();
+      }
+    });
+    const unsubscribeProgress = api.on('uploads.progress', (progress: UploadProgress) => {
       setJobs((current) => mergeJobs(current, progress));
       setTotals(progress.totals);
       if (progress.totals.active === 0) {
         loadReport();
       }
     });
-  }, [api, loadReport]);
+    return () => {
+      unsubscribeReports();
+      unsubscribeStorage();
+      unsubscribeProgress();
+    };
+  }, [api, loadQueue, loadReport]);
+
+  const isStaging = staging !== null;
+  useEffect(() => {
+    if (!isStaging) {
+      return;
+    }
+    // Leaving or reloading the page stops the copies to the host, and the files never join the
+    // queue, so the browser asks first. Browsers show their own text in that dialog.
+    const confirmLeaving = (event: BeforeUnloadEvent): void => {
+      event.preventDefault();
+      event.returnValue = '';
+    };
+    window.addEventListener('beforeunload', confirmLeaving);
+    return () => window.removeEventListener('beforeunload', confirmLeaving);
+  }, [isStaging]);
 
   const run = useCallback((work: Promise<unknown>) => {
     setError(null);
@@ -79,6 +125,7 @@ export function useUploads(): UploadsState {
   return {
     jobs,
     totals,
+    waitingElsewhere,
     report,
     staging,
     error,
@@ -101,7 +148,19 @@ export function useUploads(): UploadsState {
       run(api.invoke('uploads.pick', { folders }));
     },
     act(action, id) {
+      if (action === 'replace') {
+        run(api.invoke('uploads.retry', { id, replace: true }));
+        return;
+      }
       run(api.invoke(`uploads.${action}`, { id }));
+    },
+    discard(id) {
+      run(
+        api.invoke('uploads.discard', { id }).then((snapshot) => {
+          setJobs(snapshot.jobs);
+          setTotals(snapshot.totals);
+        }),
+      );
     },
     clearFinished() {
       run(

@@ -1,0 +1,46 @@
+import type { Track } from '../../../../shared/contract';
+
+// Content-Types the uploader stores, by the name listeners know the format by.
+const FORMAT_NAMES: Record<string, string> = {
+  'audio/mpeg': 'MP3',
+  'audio/mp3': 'MP3',
+  'audio/aac': 'AAC',
+  'audio/flac': 'FLAC',
+  'audio/x-flac': 'FLAC',
+  'audio/ogg': 'Ogg',
+  'audio/opus': 'Opus',
+  'audio/mp4': 'M4A',
+  'audio/x-m4a': 'M4A',
+  'audio/wav': 'WAV',
+  'audio/x-wav': 'WAV',
+  'audio/wave': 'WAV',
+  'audio/aiff': 'AIFF',
+  'audio/x-aiff': 'AIFF',
+};
+
+/**
+ * Names a track's format, e.g. `FLAC` or `MP3`: from its Content-Type, else from the extension
+ * of its key; an empty string when neither is known.
+ */
+export function formatOfTrack(track: Pick<Track, 'key' | 'contentType'>): string {
+  const type = track.contentType?.split(';')[0]?.trim().toLowerCase() ?? '';
+  const known = FORMAT_NAMES[type];
+  if (known !== undefined) {
+    return known;
+  }
+
+  const name = track.key.slice(track.key.lastIndexOf('/') + 1);
+  const dot = name.lastIndexOf('.');
+  if (dot > 0 && dot < name.length - 1) {
+    return name.slice(dot + 1).toUpperCase();
+  }
+  if (type.startsWith('audio/')) {
+    return type.slice('audio/'.length).replace(/^x-/, '').toUpperCase();
+  }
+  return '';
+}
+
+/** Formats a count of tracks: `1 track`, `12 tracks`. */
+export function trackCount(count: number): string {
+  return `${count} ${count === 1 ? 'track' : 'tracks'}`;
+}
