@@ -181,7 +181,7 @@ describe.skipIf(!hasChromium)('transfers panel', () => {
       .poll(() => row.getByTestId('job-state').textContent(), { timeout: 30_000 })
       .toBe('Reading 45%');
     expect(await progressOf(row)).toBeCloseTo(0.45, 2);
-    expect(await row.locator('.job-progress').textContent()).toMatch(/10\.8 MB \/ 24\.0 MB read/);
+    expect(await row.locator('.job-progress').textContent()).toMatch(/10\.8 MiB \/ 24\.0 MiB read/);
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'transfers-reading.png') });
 

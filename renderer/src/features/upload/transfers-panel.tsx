@@ -1,7 +1,8 @@
 import type { ReactElement } from 'react';
 
 import type { MigrationReport, UploadJobView } from '../../../../shared/uploads';
-import { formatBytes, formatDuration } from '../../ui/format';
+import { formatBytes } from '../../../../shared/byte-size';
+import { formatDuration } from '../../ui/format';
 import type { UploadsState } from './use-uploads';
 
 const STATE_LABELS: Record<UploadJobView['state'], string> = {
