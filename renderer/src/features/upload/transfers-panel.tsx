@@ -2,6 +2,7 @@ import type { ReactElement } from 'react';
 
 import type { MigrationReport, UploadJobView } from '../../../../shared/uploads';
 import { formatBytes } from '../../../../shared/byte-size';
+import { useConnectionState } from '../../api/use-connection';
 import { formatDuration } from '../../ui/format';
 import type { UploadsState } from './use-uploads';
 
@@ -17,10 +18,17 @@ const STATE_LABELS: Record<UploadJobView['state'], string> = {
   cancelled: 'Cancelled',
 };
 
-/** Renders the upload queue: totals, one row per file with its progress and actions, and the last report. */
+const OFFLINE_TITLE = 'Not connected to the Cratebox host';
+
+/**
+ * Renders the upload queue: totals, one row per file with its progress and actions, and the last
+ * report. While the connection to the host is lost, the rows keep their last known state, marked
+ * as not updating, without rates or times left, and without actions, which could not be sent.
+ */
 export function TransfersPanel({ uploads }: { uploads: UploadsState }): ReactElement {
   const { jobs, totals, staging, error, report } = uploads;
   const ordered = [...jobs].reverse();
+  const offline = useConnectionState() === 'lost';
   return (
     <section className="transfers" aria-label="Transfers">
       <header className="section-header">
@@ -29,13 +37,27 @@ export function TransfersPanel({ uploads }: { uploads: UploadsState }): ReactEle
           <span className="muted" data-testid="transfer-totals">
             {totals.done} uploaded · {totals.skipped} skipped · {totals.failed} failed
             {totals.active > 0 &&
-              ` · ${formatBytes(totals.bytesSent)} of ${formatBytes(totals.bytesTotal)}, ${formatBytes(totals.bytesPerSecond)}/s, ${formatDuration(totals.secondsLeft)} left`}
+              ` · ${formatBytes(totals.bytesSent)} of ${formatBytes(totals.bytesTotal)}`}
+            {totals.active > 0 &&
+              !offline &&
+              `, ${formatBytes(totals.bytesPerSecond)}/s, ${formatDuration(totals.secondsLeft)} left`}
           </span>
         )}
-        <button type="button" onClick={uploads.clearFinished} disabled={jobs.length === 0}>
+        <button
+          type="button"
+          onClick={uploads.clearFinished}
+          disabled={jobs.length === 0 || offline}
+          title={offline ? OFFLINE_TITLE : undefined}
+        >
           Clear finished
         </button>
       </header>
+      {offline && jobs.length > 0 && (
+        <p className="stale-note" data-testid="transfers-stale">
+          Not updating: the connection to the Cratebox host is lost. This list shows the last state
+          the page received.
+        </p>
+      )}
       {staging !== null && (
         <p className="muted" role="status">
           Reading files: {staging.filesDone} of {staging.filesTotal}
@@ -46,9 +68,15 @@ export function TransfersPanel({ uploads }: { uploads: UploadsState }): ReactEle
           {error}
         </p>
       )}
-      <ul className="jobs">
+      <ul className={offline ? 'jobs stale' : 'jobs'}>
         {ordered.map((job) => (
-          <JobRow key={job.id} job={job} act={uploads.act} discard={uploads.discard} />
+          <JobRow
+            key={job.id}
+            job={job}
+            offline={offline}
+            act={uploads.act}
+            discard={uploads.discard}
+          />
         ))}
       </ul>
       {report !== null && <ReportSummary report={report} />}
@@ -58,10 +86,12 @@ export function TransfersPanel({ uploads }: { uploads: UploadsState }): ReactEle
 
 function JobRow({
   job,
+  offline,
   act,
   discard,
 }: {
   job: UploadJobView;
+  offline: boolean;
   act: UploadsState['act'];
   discard: UploadsState['discard'];
 }): ReactElement {
@@ -71,11 +101,15 @@ function JobRow({
     job.state === 'verifying' ||
     job.state === 'queued';
   const reading = job.bytesRead !== null;
-  const fraction = fractionOf(reading ? (job.bytesRead ?? 0) : job.bytesSent, job.bytesTotal);
+  const readFraction = fractionOf(job.bytesRead ?? 0, job.bytesTotal);
+  // A file read again on resume already has parts on the server, and the bar keeps showing them.
+  const barShowsRead = reading && job.bytesSent === 0;
+  const fraction = barShowsRead ? readFraction : fractionOf(job.bytesSent, job.bytesTotal);
   const label =
     reading && job.state === 'preparing'
-      ? `Reading ${Math.floor(fraction * 100)}%`
+      ? `Reading ${Math.floor(readFraction * 100)}%`
       : STATE_LABELS[job.state];
+  const buttonProps = { disabled: offline, title: offline ? OFFLINE_TITLE : undefined };
   return (
     <li
       className={`job state-${job.state}`}
@@ -91,29 +125,32 @@ function JobRow({
           {label}
         </span>
         {active && job.state !== 'queued' && (
-          <button type="button" onClick={() => act('pause', job.id)}>
+          <button type="button" {...buttonProps} onClick={() => act('pause', job.id)}>
             Pause
           </button>
         )}
         {job.state === 'paused' && (
-          <button type="button" onClick={() => act('resume', job.id)}>
+          <button type="button" {...buttonProps} onClick={() => act('resume', job.id)}>
             Resume
           </button>
         )}
         {(active || job.state === 'paused') && (
-          <button type="button" onClick={() => act('cancel', job.id)}>
+          <button type="button" {...buttonProps} onClick={() => act('cancel', job.id)}>
             Cancel
           </button>
         )}
         {(job.state === 'failed' || job.state === 'cancelled') && job.key !== null && (
-          <button type="button" onClick={() => act('retry', job.id)}>
+          <button type="button" {...buttonProps} onClick={() => act('retry', job.id)}>
             Retry
           </button>
         )}
         {(job.state === 'failed' || job.state === 'cancelled') && (
           <button
             type="button"
-            title="Remove from the queue and delete what was uploaded of it"
+            disabled={offline}
+            title={
+              offline ? OFFLINE_TITLE : 'Remove from the queue and delete what was uploaded of it'
+            }
             onClick={() => discard(job.id)}
           >
             Discard
@@ -125,15 +162,10 @@ function JobRow({
           <progress
             max={1}
             value={fraction}
-            aria-label={`${job.name} ${reading ? 'read' : 'upload'} progress`}
+            aria-label={`${job.name} ${barShowsRead ? 'read' : 'upload'} progress`}
           />
-          <span className="muted small">
-            {reading
-              ? `${formatBytes(job.bytesRead ?? 0)} / ${formatBytes(job.bytesTotal)} read`
-              : `${formatBytes(job.bytesSent)} / ${formatBytes(job.bytesTotal)}`}
-            {!reading &&
-              job.bytesPerSecond > 0 &&
-              ` · ${formatBytes(job.bytesPerSecond)}/s · ${formatDuration(job.secondsLeft)} left`}
+          <span className="muted small" data-testid="job-bytes">
+            {transferText(job, offline)}
           </span>
         </div>
       )}
@@ -147,6 +179,24 @@ function JobRow({
       )}
     </li>
   );
+}
+
+// Rates and times left are left out while the connection is lost, because they would be stale.
+function transferText(job: UploadJobView, offline: boolean): string {
+  const total = formatBytes(job.bytesTotal);
+  if (job.bytesRead !== null) {
+    const read = `${formatBytes(job.bytesRead)} / ${total} read`;
+    return job.bytesSent > 0 ? `${read} · ${formatBytes(job.bytesSent)} uploaded` : read;
+  }
+
+  const parts = [`${formatBytes(job.bytesSent)} / ${total}`];
+  if (!offline && job.bytesPerSecond > 0) {
+    parts.push(`${formatBytes(job.bytesPerSecond)}/s`);
+    if (job.secondsLeft !== null) {
+      parts.push(`${formatDuration(job.secondsLeft)} left`);
+    }
+  }
+  return parts.join(' · ');
 }
 
 function fractionOf(part: number, whole: number): number {
