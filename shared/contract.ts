@@ -2,9 +2,15 @@ import { z } from 'zod';
 
 import type { ErrorPayload } from './errors';
 import type { PublicSettings } from './settings';
-import { settingsUpdateSchema } from './settings';
+import { settingsFieldLabel, settingsUpdateSchema } from './settings';
 import { trackKeyProblem } from './track-key';
-import type { MigrationReport, UploadJobView, UploadProgress, UploadSnapshot } from './uploads';
+import type {
+  MigrationReport,
+  UploadJobView,
+  UploadProgress,
+  UploadQueueListing,
+  UploadSnapshot,
+} from './uploads';
 
 /** One track of the library: an object under `tracks/` with the tags stored when it was uploaded. */
 export interface Track {
@@ -101,7 +107,16 @@ export const requestSchemas = {
   'uploads.pause': z.object({ id: jobId }).strict(),
   'uploads.resume': z.object({ id: jobId }).strict(),
   'uploads.cancel': z.object({ id: jobId }).strict(),
-  'uploads.retry': z.object({ id: jobId }).strict(),
+  'uploads.retry': z
+    .object({
+      id: jobId,
+      /**
+       * Lets a job stopped as a conflict overwrite the different file found at its key. The job
+       * stops again if that file changes before the upload.
+       */
+      replace: z.boolean().optional(),
+    })
+    .strict(),
   'uploads.discard': z.object({ id: jobId }).strict(),
   'uploads.clearFinished': empty,
   'uploads.lastReport': empty,
@@ -111,6 +126,14 @@ export const requestSchemas = {
 
 /** Name of an IPC method. */
 export type Method = keyof typeof requestSchemas;
+
+/**
+ * Labels of request fields, for methods whose requests come from a form: a problem with such a
+ * request names the field as the form does (`Bucket: …`) instead of by its path.
+ */
+export const requestFieldLabels: Partial<Record<Method, (field: string) => string | null>> = {
+  'settings.update': settingsFieldLabel,
+};
 
 /** Request a renderer sends for method `M`. */
 export type RequestOf<M extends Method> = z.input<(typeof requestSchemas)[M]>;
@@ -126,7 +149,7 @@ export interface Results {
   'player.url': PlayableUrl;
   'uploads.add': { batchId: string };
   'uploads.pick': { batchId: string } | null;
-  'uploads.list': UploadSnapshot;
+  'uploads.list': UploadQueueListing;
   'uploads.pause': UploadJobView;
   'uploads.resume': UploadJobView;
   'uploads.cancel': UploadJobView;

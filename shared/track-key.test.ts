@@ -39,6 +39,34 @@ describe('trackKeyForPath', () => {
   });
 
   it('rejects parent segments', () => {
-    expect(() => trackKeyForPath('../etc/passwd')).toThrow(/cannot upload/);
+    expect(() => trackKeyForPath('../etc/passwd')).toThrow(
+      'the folder name ".." in "../etc/passwd" is a relative path step, which cannot be part of a track key; rename the folder',
+    );
+  });
+
+  it.each([
+    ['\t', 'a tab'],
+    ['\n', 'a line break'],
+    ['\r', 'a carriage return'],
+    ['\u0001', 'the control character U+0001'],
+    ['\u007f', 'the control character U+007F'],
+  ])('names the control character %j in a file name', (character, name) => {
+    const path = `Album/a${character}b.mp3`;
+    expect(() => trackKeyForPath(path)).toThrow(
+      `the name of "${path}" contains ${name}, which track keys may not contain; rename the file`,
+    );
+  });
+
+  it('names the folder that contains a tab', () => {
+    expect(() => trackKeyForPath('Live\tSets/01.mp3')).toThrow(
+      'the folder name "Live\tSets" in "Live\tSets/01.mp3" contains a tab, which track keys may not contain; rename the folder',
+    );
+  });
+
+  it('rejects a path whose key is over 1024 bytes', () => {
+    const path = `${'x'.repeat(1100)}.mp3`;
+    expect(() => trackKeyForPath(path)).toThrow(
+      `the key of "${path}" would be 1111 bytes long in UTF-8, over the S3 limit of 1024; shorten the folder or file names`,
+    );
   });
 });

@@ -32,23 +32,37 @@ export function trackKeyProblem(key: string): KeyProblem {
  * Builds the track key for a file at `relativePath` ('/'-separated) under the upload root:
  * segments are normalized to NFC so the same name typed on macOS and Linux maps to one key.
  * A backslash is part of a name, as on Linux and macOS; callers convert Windows separators.
- * Throws an Error whose message says what to rename when the path cannot become a key.
+ * Throws an Error whose message names what to rename or shorten when the path cannot become a
+ * key, because no retry can change that.
  */
 export function trackKeyForPath(relativePath: string): string {
   const segments = relativePath
     .split(/\/+/)
     .filter((segment) => segment !== '')
     .map((segment) => segment.normalize('NFC'));
-
-  const key = TRACKS_PREFIX + segments.join('/');
-  const problem = segments.length === 0 ? 'the path is empty' : segmentsProblem(segments, key);
-  if (problem !== null) {
-    throw new Error(`cannot upload "${relativePath}": ${problem}`);
+  if (segments.length === 0) {
+    throw new Error(`cannot upload "${relativePath}": the path is empty`);
   }
 
-  const tooLong = byteLengthProblem(key);
-  if (tooLong !== null) {
-    throw new Error(`cannot upload "${relativePath}": ${tooLong}; shorten the folder or file name`);
+  segments.forEach((segment, index) => {
+    const problem = nameProblem(segment);
+    if (problem === null) {
+      return;
+    }
+    if (index === segments.length - 1) {
+      throw new Error(`the name of "${relativePath}" ${problem}; rename the file`);
+    }
+    throw new Error(
+      `the folder name "${segment}" in "${relativePath}" ${problem}; rename the folder`,
+    );
+  });
+
+  const key = TRACKS_PREFIX + segments.join('/');
+  const bytes = utf8Length(key);
+  if (bytes > MAX_KEY_BYTES) {
+    throw new Error(
+      `the key of "${relativePath}" would be ${bytes} bytes long in UTF-8, over the S3 limit of ${MAX_KEY_BYTES}; shorten the folder or file names`,
+    );
   }
   return key;
 }
@@ -72,9 +86,38 @@ function segmentsProblem(segments: string[], key: string): KeyProblem {
 }
 
 function byteLengthProblem(key: string): KeyProblem {
-  const bytes = new TextEncoder().encode(key).length;
+  const bytes = utf8Length(key);
   if (bytes > MAX_KEY_BYTES) {
     return `key is ${bytes} bytes long in UTF-8, over the S3 limit of ${MAX_KEY_BYTES}`;
   }
   return null;
+}
+
+// Describes what makes one file or folder name unusable in a key, as the end of a sentence.
+function nameProblem(segment: string): string | null {
+  if (segment === '.' || segment === '..') {
+    return 'is a relative path step, which cannot be part of a track key';
+  }
+  const control = CONTROL_CHARACTERS.exec(segment);
+  if (control !== null) {
+    return `contains ${controlCharacterName(control[0])}, which track keys may not contain`;
+  }
+  return null;
+}
+
+function controlCharacterName(character: string): string {
+  switch (character) {
+    case '\t':
+      return 'a tab';
+    case '\n':
+      return 'a line break';
+    case '\r':
+      return 'a carriage return';
+    default:
+      return `the control character U+${character.charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
+  }
+}
+
+function utf8Length(text: string): number {
+  return new TextEncoder().encode(text).length;
 }

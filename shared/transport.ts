@@ -1,5 +1,5 @@
-// Runtime constants of the transports, kept apart from the contract's schemas so the renderer
-// bundle does not carry zod.
+// Runtime constants of the transports, kept apart from the contract, so the renderer bundle
+// carries no request schema except the one that the settings screen validates with.
 
 /** Electron IPC channel names; both directions carry the method or event name as data. */
 export const IPC_CHANNELS = {

@@ -7,6 +7,8 @@ export type UploadState =
   | 'verifying'
   | 'done'
   | 'skipped'
+  /** Not sent, because its key contains a different file; waits for Replace or Discard. */
+  | 'conflict'
   | 'failed'
   | 'cancelled';
 
@@ -20,7 +22,9 @@ export type SkipReason =
   | 'dropbox-file'
   | 'system-file'
   | 'conflicted-copy'
-  | 'key-collision';
+  | 'key-collision'
+  /** The file or folder name cannot be part of a key (a control character, over 1024 bytes). */
+  | 'invalid-name';
 
 /** View of one file in the upload queue, as the UI shows it. */
 export interface UploadJobView {
@@ -45,6 +49,8 @@ export interface UploadJobView {
   attempts: number;
   /** Whether the upload continued a multipart upload left by an earlier run. */
   resumed: boolean;
+  /** Whether the upload replaced, or in a dry run would replace, a different file at its key. */
+  replaced: boolean;
 }
 
 /** Sums over the whole queue. */
@@ -53,6 +59,8 @@ export interface UploadTotals {
   active: number;
   done: number;
   skipped: number;
+  /** Files not sent because their keys contain different files. */
+  conflicts: number;
   failed: number;
   bytesTotal: number;
   bytesSent: number;
@@ -68,6 +76,25 @@ export interface UploadSnapshot {
   totals: UploadTotals;
 }
 
+/** Unfinished jobs in the queue of a storage target other than the one in use. */
+export interface WaitingQueue {
+  /** Storage target the jobs wait for, e.g. `S3 bucket music at http://127.0.0.1:9000`. */
+  storage: string;
+  /** Jobs not yet ended: queued, paused, failed, conflicting or interrupted. */
+  files: number;
+  /** Names of the first few of those files. */
+  names: string[];
+}
+
+/** Upload queue of the storage in use, and the unfinished jobs of other storage targets. */
+export interface UploadQueueListing extends UploadSnapshot {
+  /**
+   * Queues of other storage targets with unfinished jobs. Each storage target keeps its own
+   * queue, so these jobs resume only when their storage is selected again.
+   */
+  waitingElsewhere: WaitingQueue[];
+}
+
 /** Change to the upload queue: the jobs that changed since the last event, and new totals. */
 export interface UploadProgress {
   jobs: UploadJobView[];
@@ -76,7 +103,17 @@ export interface UploadProgress {
 }
 
 /** Result of one file in a migration or upload batch. */
-export type ReportOutcome = 'uploaded' | 'would-upload' | 'skipped' | 'failed' | 'cancelled';
+export type ReportOutcome =
+  | 'uploaded'
+  | 'would-upload'
+  /** Uploaded over a different file stored at the same key. */
+  | 'replaced'
+  | 'would-replace'
+  /** Not sent, because the key contains a different file and the user has not chosen to replace it. */
+  | 'conflict'
+  | 'skipped'
+  | 'failed'
+  | 'cancelled';
 
 /** One line of a migration report. */
 export interface ReportEntry {
@@ -104,14 +141,25 @@ export interface MigrationReport {
   startedAt: string;
   finishedAt: string;
   summary: {
-    /** Files uploaded; in a dry run, files that would be uploaded. */
+    /** Files uploaded to a free key; 0 in a dry run. */
     uploaded: number;
+    /** Files uploaded over a different file stored at the same key; 0 in a dry run. */
+    replaced: number;
+    /** Files a dry run would upload to a free key; 0 in other batches. */
+    wouldUpload: number;
+    /** Files a dry run would upload over a different file at the same key; 0 in other batches. */
+    wouldReplace: number;
+    /** Files not sent because their keys contain different files (drops and picks only). */
+    conflicts: number;
     unchanged: number;
     /** Files skipped as `not-audio` or `no-audio`. */
     skippedNotAudio: number;
     /** Files and folders of the operating system, such as `.DS_Store`, skipped as `system-file`. */
     skippedSystem: number;
-    /** Every other skip: empty, truncated, Dropbox files, conflicted copies, key collisions. */
+    /**
+     * Every other skip: empty, truncated, Dropbox files, conflicted copies, key collisions and
+     * names that cannot be keys.
+     */
     skippedOther: number;
     failed: number;
     cancelled: number;

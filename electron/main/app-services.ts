@@ -1,4 +1,3 @@
-import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
@@ -12,6 +11,7 @@ import { lockUploadState } from './folder-locks';
 import type { FolderLock } from './folder-locks';
 import { EventBus } from './ipc/event-bus';
 import { createLibraryService } from './library/library-service';
+import { listWaitingQueues, pathsOfOtherQueues, writeSessionLabel } from './session-queues';
 import type { LibraryService } from './library/library-service';
 import type { Logger } from './log';
 import { applySettingsUpdate } from './settings/apply-settings-update';
@@ -33,7 +33,6 @@ import type { InspectPool } from './upload/inspect/inspect-pool';
 import { readLatestReport } from './upload/report';
 import { createUploadEngine } from './upload/upload-engine';
 import type { UploadEngine } from './upload/engine-types';
-import { pathsStillRead, readSavedQueue } from './upload/state-store';
 import { watchUploadState } from './upload/state-watcher';
 import type { UploadStateWatch } from './upload/state-watcher';
 
@@ -104,6 +103,7 @@ interface Session {
 export async function createAppServices(options: AppServicesOptions): Promise<AppServices> {
   const { logger } = options;
   const bus = new EventBus();
+  const sessionsDir = join(options.dataDir, 'sessions');
   let config = loadConfig(options);
   // One pool serves every storage session: inspecting a file does not depend on the bucket.
   const inspector = createInspectPool({ script: options.inspectWorker });
@@ -163,14 +163,15 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
           );
     },
     'uploads.list': async () => {
-      const { engine } = session;
+      const { engine, dir } = session;
       await engine.whenLoaded();
-      return engine.snapshot();
+      const waitingElsewhere = await listWaitingQueues(sessionsDir, dir, APP_STATE);
+      return { ...engine.snapshot(), waitingElsewhere };
     },
     'uploads.pause': async ({ id }) => session.engine.pause(id),
     'uploads.resume': async ({ id }) => session.engine.resume(id),
     'uploads.cancel': async ({ id }) => session.engine.cancel(id),
-    'uploads.retry': async ({ id }) => session.engine.retry(id),
+    'uploads.retry': async ({ id, replace }) => session.engine.retry(id, { replace }),
     'uploads.discard': async ({ id }) => session.engine.discard(id),
     'uploads.clearFinished': async () => session.engine.clearFinished(),
     'uploads.lastReport': async () => {
@@ -212,16 +213,8 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     async pathsInUse(): Promise<Set<string>> {
       const current = session;
       const paths = await current.engine.pathsInUse();
-      const sessionsDir = join(options.dataDir, 'sessions');
-      const names = await readdir(sessionsDir).catch(() => []);
-      for (const name of names) {
-        const dir = join(sessionsDir, name);
-        if (dir === current.dir) {
-          continue;
-        }
-        const saved = await readSavedQueue(join(dir, APP_STATE));
-        pathsStillRead(saved?.jobs ?? []).forEach((path) => paths.add(path));
-      }
+      const others = await pathsOfOtherQueues(sessionsDir, current.dir, APP_STATE);
+      others.forEach((path) => paths.add(path));
       return paths;
     },
     async close(): Promise<void> {
@@ -275,6 +268,7 @@ async function openSession(
   const target = store?.target ?? awsTarget(config);
   const sessionDir = join(dataDir, 'sessions', sessionName(target));
   const stateDir = join(sessionDir, options.shell === 'cli' ? CLI_STATE : APP_STATE);
+  await writeSessionLabel(sessionDir, storageLabel(config, target), logger);
   let stateLock: FolderLock;
   try {
     stateLock = await lockUploadState(stateDir, options.shell);
@@ -381,6 +375,16 @@ function awsTarget(config: AppConfig): StorageTarget {
     // and the profile.
     credentials: storage.staticCredentials ?? undefined,
   };
+}
+
+/** Names a storage target as the transfers panel shows it, e.g. `S3 bucket music`. */
+function storageLabel(config: AppConfig, target: StorageTarget): string {
+  if (config.storage.mode === 'embedded') {
+    return 'the embedded store';
+  }
+  return target.endpoint === null
+    ? `S3 bucket ${target.bucket}`
+    : `S3 bucket ${target.bucket} at ${target.endpoint}`;
 }
 
 /** Names the per-bucket state folder (upload journal, library cache) after the storage target. */

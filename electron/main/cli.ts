@@ -2,8 +2,9 @@ import { join } from 'node:path';
 
 import { createAppServices } from './app-services';
 import { MIGRATE_USAGE, runMigrate } from './cli/migrate-command';
+import { TerminalNotes } from './cli/terminal-notes';
 import { prepareDataDir, resolveDataDir } from './data-dir';
-import { createLogger } from './log';
+import { createFileLogger, logFilePath } from './log';
 import { createSettingsStore, openConfSettingsFile } from './settings/stored-settings';
 
 const USAGE = `Usage: cratebox <command> [--data-dir FOLDER] ...
@@ -48,6 +49,11 @@ async function main(): Promise<number> {
 
   const dataDir = resolveDataDir(argv, process.env);
   prepareDataDir(dataDir);
+  // The progress display owns the terminal: the log goes to a file, and its warnings and errors
+  // print as short lines above the progress bar.
+  const notes = new TerminalNotes(process.stderr);
+  const logFile = logFilePath(dataDir, 'cli');
+  const logger = createFileLogger({ file: logFile, onProblem: (line) => notes.show(line) });
   const services = await createAppServices({
     dataDir,
     shell: 'cli',
@@ -55,8 +61,7 @@ async function main(): Promise<number> {
     env: process.env,
     settings: createSettingsStore(openConfSettingsFile(dataDir)),
     secrets: { encrypt: null, decrypt: null },
-    // The progress display owns the terminal; only warnings and errors go to the log.
-    logger: createLogger({ level: process.env.CRATEBOX_LOG_LEVEL ?? 'warn' }),
+    logger,
     // electron-vite builds the inspection worker next to this entry, in out/main.
     inspectWorker: join(import.meta.dirname, 'inspect-worker.js'),
   });
@@ -77,6 +82,8 @@ async function main(): Promise<number> {
       stdout: process.stdout,
       stderr: process.stderr,
       checkStorage: () => services.checkStorage(),
+      notes,
+      logFile,
     });
   } finally {
     await services.close();

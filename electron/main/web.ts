@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import { createAppServices } from './app-services';
 import { prepareDataDir, resolveDataDir } from './data-dir';
 import { lockDataFolder } from './folder-locks';
-import { createLogger } from './log';
+import { createFileLogger, logFilePath } from './log';
 import { createSettingsStore, openConfSettingsFile } from './settings/stored-settings';
 import { restrictToStaging } from './web-host/web-handlers';
 import { startWebHost } from './web-host/web-host';
@@ -42,10 +42,13 @@ async function main(): Promise<void> {
     throw new Error(`--port is "${values.port}"; give a port number between 0 and 65535`);
   }
 
-  const logger = createLogger();
   const dataDir = resolveDataDir(process.argv, process.env);
   prepareDataDir(dataDir);
   const instance = await lockDataFolder(dataDir, 'web');
+  // The terminal shows the address and one line per warning or error; the log file has the rest.
+  // It is opened once the folder is locked, so a second web mode leaves the first one's log alone.
+  const logFile = logFilePath(dataDir, 'web');
+  const logger = createFileLogger({ file: logFile, onProblem: (line) => console.error(line) });
   const services = await createAppServices({
     dataDir,
     shell: 'web',
@@ -65,6 +68,7 @@ async function main(): Promise<void> {
     engine: services.engine,
     pathsInUse: services.pathsInUse,
     logger,
+    bus: services.bus,
   });
   let host;
   try {
@@ -90,6 +94,7 @@ async function main(): Promise<void> {
     console.log(`Cratebox web mode: port ${port} is in use, so this run listens on a free port.`);
   }
   console.log(`Cratebox web mode: open ${host.url} (data in ${dataDir}; Ctrl+C stops)`);
+  console.log(`Cratebox web mode: the full log is in ${logFile}`);
   // The library view shows the same problem, and the log line reaches the terminal at once.
   services.checkStorage().catch((error: unknown) => {
     const problem = error instanceof Error ? error.message : String(error);
@@ -101,6 +106,7 @@ async function main(): Promise<void> {
     await host.close();
     await services.close();
     await instance.release();
+    console.log('Cratebox web mode stopped.');
     process.exit(0);
   };
   process.once('SIGINT', () => void stop());

@@ -265,4 +265,21 @@ describe.skipIf(!hasChromium)('library table in web mode', () => {
     expect(await error.textContent()).toMatch(/Cannot load the library: .*bucket/i);
     expect(await page.locator('tr[data-key]').count()).toBe(0);
   });
+
+  it('names uploads that wait for another storage', async () => {
+    await page.getByTestId('file-input').setInputFiles([join(folder, 'id3v1_Blood_Sugar.mp3')]);
+    await page.locator('[data-testid=upload-job][data-state=failed]').waitFor({ timeout: 30_000 });
+
+    await app.staging.handlers['settings.update']({ storage: { mode: 'embedded' } });
+
+    const notice = page.getByTestId('waiting-elsewhere');
+    await expect
+      .poll(() => notice.textContent(), { timeout: 20_000 })
+      .toBe(
+        `1 file waits for S3 bucket missing-bucket at ${other.endpoint} (id3v1_Blood_Sugar.mp3). Select that storage in Settings to upload, retry or discard it.`,
+      );
+    expect(await page.locator('[data-testid=upload-job][data-state=failed]').count()).toBe(0);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'transfers-waiting.png') });
+  });
 });

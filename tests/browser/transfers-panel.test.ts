@@ -29,7 +29,7 @@ const MIB = 1024 * 1024;
 const BUCKET = 'cratebox-transfers';
 const ARTIFACTS = join(import.meta.dirname, '..', '..', 'test-results');
 const CLI = join(import.meta.dirname, '..', '..', 'out', 'main', 'cli.js');
-// Past the 1024-byte limit of S3 keys, so the file fails at once.
+// Past the 1024-byte limit of S3 keys, so the file is skipped at once.
 const TOO_LONG = `${'x'.repeat(1100)}.mp3`;
 
 /** Inspection worker that holds each file at 45% read while a hold file exists. */
@@ -37,6 +37,21 @@ const HELD_WORKER = typeScriptWorker(new URL('../support/held-inspect-worker.ts'
 
 function job(page: Page, name: string): Locator {
   return page.locator(`[data-testid=upload-job][data-name="${name}"]`);
+}
+
+/** Drops a fixture on the window as a file named `name`, as a browser drop carries it. */
+async function dropFile(page: Page, name: string, fixture: string): Promise<void> {
+  const base64 = readFileSync(join(AUDIO_FIXTURES, fixture)).toString('base64');
+  const dataTransfer = await page.evaluateHandle(
+    ({ fileName, content }) => {
+      const transfer = new DataTransfer();
+      const bytes = Uint8Array.from(atob(content), (character) => character.charCodeAt(0));
+      transfer.items.add(new File([bytes], fileName));
+      return transfer;
+    },
+    { fileName: name, content: base64 },
+  );
+  await page.dispatchEvent('body', 'drop', { dataTransfer });
 }
 
 async function progressOf(row: Locator): Promise<number> {
@@ -110,6 +125,11 @@ describe.skipIf(!hasChromium)('transfers panel', () => {
     await server?.close();
     rmSync(folder, { recursive: true, force: true });
   });
+
+  async function storedSize(key: string): Promise<number | undefined> {
+    const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+    return head.ContentLength;
+  }
 
   it('shows the S3 bucket in the header', async () => {
     expect(await page.getByTestId('storage-badge').textContent()).toContain(`S3 bucket ${BUCKET}`);
@@ -270,27 +290,55 @@ describe.skipIf(!hasChromium)('transfers panel', () => {
     }
   });
 
-  it('discards a failed file', async () => {
-    const bytes = readFileSync(join(AUDIO_FIXTURES, 'id3v2.3.mp3')).toString('base64');
-    const dataTransfer = await page.evaluateHandle(
-      ({ name, base64 }) => {
-        const transfer = new DataTransfer();
-        const content = Uint8Array.from(atob(base64), (character) => character.charCodeAt(0));
-        transfer.items.add(new File([content], name));
-        return transfer;
-      },
-      { name: TOO_LONG, base64: bytes },
-    );
-    await page.dispatchEvent('body', 'drop', { dataTransfer });
+  it('skips a name too long for a key', async () => {
+    await dropFile(page, TOO_LONG, 'id3v2.3.mp3');
     const row = job(page, TOO_LONG);
-    await expect.poll(() => row.getAttribute('data-state'), { timeout: 30_000 }).toBe('failed');
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 30_000 }).toBe('skipped');
+
+    expect(await row.getByTestId('upload-message').textContent()).toBe(
+      `the key of "${TOO_LONG}" would be 1111 bytes long in UTF-8, over the S3 limit of 1024; shorten the folder or file names`,
+    );
     expect(await row.getByRole('button', { name: 'Retry' }).count()).toBe(0);
+    const report = page.getByTestId('last-report');
+    await expect.poll(() => report.textContent()).toMatch(/1 other skip/);
+  });
+
+  it('replaces a different recording on request', async () => {
+    await dropFile(page, 'Encore Take.mp3', 'id3v2.3.mp3');
+    await expect
+      .poll(() => job(page, 'Encore Take.mp3').getAttribute('data-state'), { timeout: 30_000 })
+      .toBe('done');
+
+    await dropFile(page, 'Encore Take.mp3', 'he_44khz.mp3');
+    const row = job(page, 'Encore Take.mp3').first();
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 30_000 }).toBe('conflict');
+    expect(await row.getByTestId('job-state').textContent()).toBe('Name taken');
+    expect(await row.getByTestId('upload-message').textContent()).toBe(
+      'a different recording is already stored as tracks/Encore Take.mp3; Replace overwrites it, Discard keeps it',
+    );
+    expect(await storedSize('tracks/Encore Take.mp3')).toBe(96_524);
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.screenshot({ path: join(ARTIFACTS, 'transfers-conflict.png') });
+
+    await row.getByRole('button', { name: 'Replace' }).click();
+
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 30_000 }).toBe('done');
+    expect(await row.getByTestId('job-state').textContent()).toBe('Replaced');
+    expect(await storedSize('tracks/Encore Take.mp3')).toBe(166_661);
+  });
+
+  it('discards a conflict and keeps the stored file', async () => {
+    await dropFile(page, 'Encore Take.mp3', 'id3v1_Blood_Sugar.mp3');
+    const row = job(page, 'Encore Take.mp3').first();
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 30_000 }).toBe('conflict');
+    const id = await row.getAttribute('data-id');
 
     await row.getByRole('button', { name: 'Discard' }).click();
 
-    await expect.poll(() => row.count()).toBe(0);
+    await expect.poll(() => page.locator(`[data-id="${id}"]`).count()).toBe(0);
+    expect(await storedSize('tracks/Encore Take.mp3')).toBe(166_661);
     const queue = await app.services.handlers['uploads.list']({});
-    expect(queue.jobs.map((view) => view.name)).not.toContain(TOO_LONG);
+    expect(queue.jobs.map((view) => view.id)).not.toContain(id);
   });
 
   it('reloads the report of a CLI migration', async () => {
@@ -307,6 +355,24 @@ describe.skipIf(!hasChromium)('transfers panel', () => {
       .poll(() => report.textContent(), { timeout: 20_000 })
       .toMatch(new RegExp(`Last migration of ${root}: 1 uploaded`));
     await page.locator('tr[data-key="tracks/Live/Encore.mp3"]').waitFor({ timeout: 20_000 });
+  });
+
+  it('words a dry run as would upload', async () => {
+    const root = join(folder, 'Demos');
+    mkdirSync(root);
+    copyFileSync(join(AUDIO_FIXTURES, 'he_44khz.mp3'), join(root, 'Demo.mp3'));
+    await promisify(execFile)(
+      process.execPath,
+      [CLI, 'migrate', root, '--dry-run', '--data-dir', app.dataDir],
+      { env: { ...process.env, ...env, CRATEBOX_LOG_LEVEL: 'error' } },
+    );
+
+    const summary = page.getByTestId('last-report').locator('summary');
+    await expect
+      .poll(() => summary.textContent(), { timeout: 20_000 })
+      .toBe(
+        `Last dry run of ${root}: 1 would upload, 0 unchanged, 0 not audio, 0 system files, 0 other skips, 0 failed`,
+      );
   });
 
   it('saves a screenshot of the transfers panel', async () => {

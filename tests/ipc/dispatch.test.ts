@@ -67,6 +67,33 @@ describe('dispatch', () => {
     });
   });
 
+  it('passes the replace flag of a retry', async () => {
+    const requests: unknown[] = [];
+    const handlers = handlersWith({
+      'uploads.retry': async (request) => {
+        requests.push(request);
+        throw new CrateboxError('NotFound', 'no upload job with id a');
+      },
+    });
+
+    await dispatch(handlers, 'uploads.retry', { id: 'a', replace: true }, logger);
+
+    expect(requests).toEqual([{ id: 'a', replace: true }]);
+  });
+
+  it('rejects a replace flag that is not a boolean', async () => {
+    const reply = await dispatch(
+      handlersWith({}),
+      'uploads.retry',
+      { id: 'a', replace: 'yes' },
+      logger,
+    );
+    expect(reply).toMatchObject({
+      ok: false,
+      error: { name: 'InvalidRequest', message: expect.stringMatching(/replace/) },
+    });
+  });
+
   it('keeps the name and message of product errors', async () => {
     const handlers = handlersWith({
       'uploads.pick': async () => {

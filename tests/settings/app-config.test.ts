@@ -33,9 +33,11 @@ describe('resolveAppConfig', () => {
       region: 'eu-west-1',
       profile: 'artist',
     });
-    expect(config.fromEnvironment).toEqual(
-      expect.arrayContaining(['storage.bucket', 'storage.region', 'storage.profile']),
-    );
+    expect(config.fromEnvironment).toEqual({
+      'storage.bucket': 'CRATEBOX_BUCKET',
+      'storage.region': 'AWS_REGION',
+      'storage.profile': 'CRATEBOX_AWS_PROFILE',
+    });
   });
 
   it('loads CloudFront key pairs from the environment', () => {
@@ -122,6 +124,28 @@ describe('resolveAppConfig', () => {
     );
   });
 
+  it('rejects a CRATEBOX_S3_ENDPOINT that is not an http(s) URL', () => {
+    expect(() =>
+      resolveAppConfig(
+        { CRATEBOX_BUCKET: 'music', CRATEBOX_S3_ENDPOINT: 'ftp://127.0.0.1:9' },
+        defaults,
+        null,
+      ),
+    ).toThrow(
+      'CRATEBOX_S3_ENDPOINT is not a valid S3 endpoint: use an http:// or https:// URL such as https://s3.example.com:9000',
+    );
+  });
+
+  it('rejects an invalid endpoint in the settings file', () => {
+    const stored = storedSettingsSchema.parse({
+      storage: { mode: 'aws', bucket: 'music', endpoint: 'ftp://127.0.0.1:9' },
+    });
+
+    expect(() => resolveAppConfig({}, stored, null)).toThrow(
+      'storage.endpoint in settings.json is not a valid S3 endpoint: use an http:// or https:// URL such as https://s3.example.com:9000; fix it there or set CRATEBOX_S3_ENDPOINT',
+    );
+  });
+
   it('rejects malformed numbers with the variable name', () => {
     expect(() => resolveAppConfig({ CRATEBOX_PARALLEL_FILES: 'many' }, defaults, null)).toThrow(
       'CRATEBOX_PARALLEL_FILES is "many"; set it to a positive whole number',
@@ -205,9 +229,7 @@ describe('applySettingsUpdate', () => {
 
     expect(() =>
       applySettingsUpdate(defaults, { delivery: { cloudfront: cloudFrontWith(missing) } }, null),
-    ).toThrow(
-      `cannot read the private key of CloudFront key pair K1 (file ${missing}): file not found; check the path`,
-    );
+    ).toThrow(`Private key file: cannot read ${missing}: file not found; check the path`);
   });
 });
 

@@ -45,9 +45,7 @@ describe('settings screen bucket field', () => {
     const parsed = settingsUpdateSchema.safeParse({ storage: { bucket: 's3://music' } });
 
     expect(parsed.success).toBe(false);
-    expect(parsed.error?.issues[0]?.message).toBe(
-      'invalid bucket name: give the bucket name alone, e.g. music',
-    );
+    expect(parsed.error?.issues[0]?.message).toBe('give the bucket name alone, e.g. music');
   });
 
   it('accepts a valid bucket', () => {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import type { AddressInfo, Server } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -45,14 +45,17 @@ interface Finished {
   stderr: string;
 }
 
-/** Environment of a started entry: nothing from this process but PATH, and a fresh HOME. */
+/**
+ * Environment of a started entry: nothing from this process but PATH, and a fresh HOME. The AWS
+ * SDK's warning about Node.js versions is left on, so that the exact output checks see it
+ * unless Cratebox silences it.
+ */
 function baseEnv(extra: Record<string, string>): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '',
     HOME: join(dir, 'home'),
     CRATEBOX_LOG_LEVEL: 'warn',
     AWS_EC2_METADATA_DISABLED: 'true',
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...extra,
   };
 }
@@ -228,5 +231,51 @@ describe('web mode port', () => {
       await closed;
       occupant?.server.close();
     }
+  });
+});
+
+describe('web mode terminal output', () => {
+  /** Runs web mode until it prints its address, stops it and returns everything it printed. */
+  async function runUntilOpen(dataDir: string, env: Record<string, string>): Promise<Finished> {
+    const child = start(WEB, ['--port', '0', '--data-dir', dataDir], env);
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (/open http:\/\/127\.0\.0\.1:\d+\//.test(stdout)) {
+        child.kill('SIGTERM');
+      }
+    });
+    child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const [code] = (await once(child, 'close')) as [number | null];
+    return { code, stdout, stderr };
+  }
+
+  it('prints human lines and logs to a file', async () => {
+    const dataDir = join(dir, 'web-lines');
+    const logFile = join(dataDir, 'logs', 'web.log');
+
+    const result = await runUntilOpen(dataDir, { CRATEBOX_LOG_LEVEL: 'info' });
+
+    expect(result.stderr).toBe('');
+    const lines = result.stdout.split('\n');
+    expect(lines[0]).toMatch(/^Cratebox web mode: open http:\/\/127\.0\.0\.1:\d+\/ \(data in /);
+    expect(lines[1]).toBe(`Cratebox web mode: the full log is in ${logFile}`);
+    expect(lines.slice(2).join('\n')).not.toContain('{');
+    const log = await readFile(logFile, 'utf8');
+    expect(log).toContain('"msg":"web host listening"');
+    expect(log).toContain('"msg":"embedded store started"');
+  });
+
+  it('prints a storage error as one line', async () => {
+    const dataDir = join(dir, 'web-error');
+
+    const result = await runUntilOpen(dataDir, awsEnv(server.endpoint, 'missing-bucket'));
+
+    expect(result.stderr).toBe(
+      `error: the library cannot be read: bucket "missing-bucket" does not exist in region us-east-1 at ${server.endpoint}; check CRATEBOX_BUCKET, or create the bucket\n`,
+    );
+    const log = await readFile(join(dataDir, 'logs', 'web.log'), 'utf8');
+    expect(log).toContain('"msg":"the library cannot be read"');
   });
 });

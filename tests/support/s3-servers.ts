@@ -25,6 +25,8 @@ export interface LocalS3Server {
   port: number;
   /** Payload bytes of stored PutObject and UploadPart bodies; null when the server cannot count. */
   bodyBytesReceived(): number | null;
+  /** Requests received per S3 operation, e.g. `{ HeadObject: 2 }`; null when the server cannot count. */
+  requestCounts(): Record<string, number> | null;
   close(): Promise<void>;
 }
 
@@ -36,6 +38,7 @@ export async function startEmbeddedServer(dataDir: string): Promise<LocalS3Serve
     endpoint: server.endpoint,
     port: server.port,
     bodyBytesReceived: () => server.stats().bytesReceived,
+    requestCounts: () => server.stats().requests,
     close: () => server.close(),
   };
 }
@@ -76,6 +79,7 @@ export async function startMotoServer(): Promise<LocalS3Server> {
     endpoint,
     port,
     bodyBytesReceived: () => null,
+    requestCounts: () => null,
     async close(): Promise<void> {
       if (child.pid !== undefined && child.exitCode === null) {
         process.kill(child.pid, 'SIGTERM');

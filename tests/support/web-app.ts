@@ -78,6 +78,7 @@ export async function startWebApp(
     engine: services.engine,
     pathsInUse: services.pathsInUse,
     logger,
+    bus: services.bus,
     ...options.staging,
   });
   const startHost = (port?: number): Promise<WebHost> =>

@@ -20,6 +20,7 @@ const ENCODINGS: Record<string, string[]> = {
   'tone-faststart.m4a': ['-c:a', 'aac', '-movflags', '+faststart'],
   'tone.wav': ['-c:a', 'pcm_s16le'],
   'tone.aiff': ['-c:a', 'pcm_s16be'],
+  'tone.wv': ['-c:a', 'wavpack'],
 };
 
 const path = (name: string): string => join(dir, name);
@@ -236,21 +237,34 @@ describe('inspectFile on generated PCM files', () => {
 
     expect(result).toMatchObject({ kind: 'rejected', reason: 'truncated' });
     if (result.kind === 'rejected') {
-      expect(result.message).toContain('the audio stops at 1.0 s of 2.0 s');
+      expect(result.message).toBe(
+        'Truncated: the audio stops at 1.0 s of the 2.0 s that the WAV header declares, and ' +
+          'the data chunk holds only 32 000 of its 64 000 bytes. Download or export the file again.',
+      );
     }
   });
 
   it('warns but accepts a WAV missing less than the tolerance', async () => {
     const bytes = pcmFile([left, right], rate, 's16le');
-    // 400 frames of 4 bytes: 50 ms of audio.
-    await writeFile(path('short.wav'), bytes.subarray(0, bytes.length - 1600));
+    // 40 frames of 4 bytes: 5 ms of audio.
+    await writeFile(path('short.wav'), bytes.subarray(0, bytes.length - 160));
 
     const result = expectAudio(await inspectFile(path('short.wav'), { partSizeBytes: PART_SIZE }));
 
-    expect(result.durationSeconds).toBeCloseTo(1.95, 3);
+    expect(result.durationSeconds).toBeCloseTo(1.995, 3);
     expect(result.warnings).toEqual([
-      'The last 50 ms of audio that the WAV header declares are missing from the file.',
+      'The last 5 ms of audio that the WAV header declares are missing from the file.',
     ]);
+  });
+
+  it('rejects a WAV missing 50 ms', async () => {
+    const bytes = pcmFile([left, right], rate, 's16le');
+    // 400 frames of 4 bytes.
+    await writeFile(path('short-50ms.wav'), bytes.subarray(0, bytes.length - 1600));
+
+    const result = await inspectFile(path('short-50ms.wav'), { partSizeBytes: PART_SIZE });
+
+    expect(result).toMatchObject({ kind: 'rejected', reason: 'truncated' });
   });
 
   it('hashes a multi-part file like node:crypto', async () => {

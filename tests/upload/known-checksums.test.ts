@@ -73,6 +73,7 @@ async function upload(key: string, bytes: Buffer, partSha256: string[]): Promise
     createPending: false,
     parts: [],
     previousSha256: null,
+    replacing: false,
   };
   await uploadObject({
     s3: client,

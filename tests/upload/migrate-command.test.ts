@@ -1,4 +1,4 @@
-import { copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 
@@ -134,8 +134,11 @@ describe('migration', () => {
 
     expect(result.code).toBe(EXIT.ok);
     expect(result.stderr).toBe('');
-    expect(result.stdout).toContain(`Migration of ${folder} finished in`);
-    expect(result.stdout).toMatch(/Uploaded: +2 files \(\d+\.\d KiB sent\)/);
+    expect(result.stdout).toMatch(
+      new RegExp(`^Migration of ${folder} finished in \\d+ s; \\d+\\.\\d KiB sent\\.$`, 'm'),
+    );
+    expect(result.stdout).toMatch(/Uploaded: +2 files\n/);
+    expect(result.stdout).toMatch(/Replaced: +0 files\n/);
     expect(result.stdout).toMatch(/Skipped, unchanged: +0 files/);
     expect(result.stdout).toMatch(/Skipped, not audio: +1 file\n/);
     expect(result.stdout).toMatch(/Other skips: +1 file\n +\.dropbox: dropbox-file: /);
@@ -148,37 +151,97 @@ describe('migration', () => {
 
     const again = await migrate([folder]);
     expect(again.code).toBe(EXIT.ok);
-    expect(again.stdout).toMatch(/Uploaded: +0 files \(0 B sent\)/);
+    expect(again.stdout).toMatch(/finished in \d+ s; 0 B sent\.\n/);
+    expect(again.stdout).toMatch(/Uploaded: +0 files\n/);
     expect(again.stdout).toMatch(/Skipped, unchanged: +2 files/);
     expect(again.stdout).toContain(`Report: ${engine.reportPath(engine.lastReport()?.id ?? '')}`);
   });
 
   test('failed file gives exit code 1 and its reason', async () => {
-    const folder = await folderWith('broken', {
-      'good.mp3': 'id3v2.3.mp3',
-      'bad\u0001name.mp3': 'id3v2.3.mp3',
-    });
+    const folder = await folderWith('broken', { 'good.mp3': 'id3v2.3.mp3' });
+    await symlink(join(folder, 'gone.mp3'), join(folder, 'link.mp3'));
 
     const result = await migrate([folder]);
 
     expect(result.code).toBe(EXIT.failed);
     expect(result.stdout).toMatch(/Failed: +1 file\n/);
-    expect(result.stdout).toContain(
-      '    bad\\u0001name.mp3: cannot upload "bad\\u0001name.mp3": key "tracks/bad\\u0001name.mp3" contains a control character\n',
+    expect(result.stdout).toMatch(
+      /^ {4}link\.mp3: broken symbolic link \(.*\); fix or remove the link$/m,
     );
+  });
+
+  test('unusable name is a skip, not a failure', async () => {
+    const folder = await folderWith('awkward', {
+      'good.mp3': 'id3v2.3.mp3',
+      'bad\u0001name.mp3': 'id3v2.3.mp3',
+      'Live\tSet/01.mp3': 'id3v2.3.mp3',
+    });
+
+    const result = await migrate([folder]);
+
+    expect(result.code).toBe(EXIT.ok);
+    expect(result.stdout).toMatch(/Other skips: +2 files\n/);
+    expect(result.stdout).toContain(
+      '    Live\\u0009Set/01.mp3: invalid-name: the folder name "Live\\u0009Set" in "Live\\u0009Set/01.mp3" contains a tab, which track keys may not contain; rename the folder\n',
+    );
+    expect(result.stdout).toContain(
+      '    bad\\u0001name.mp3: invalid-name: the name of "bad\\u0001name.mp3" contains the control character U+0001, which track keys may not contain; rename the file\n',
+    );
+    expect(result.stdout).toMatch(/Failed: +0 files\n/);
+    const report = engine.lastReport();
+    const skipped = report?.entries.filter((entry) => entry.reason === 'invalid-name');
+    expect(skipped?.map((entry) => [entry.outcome, entry.key])).toEqual([
+      ['skipped', null],
+      ['skipped', null],
+    ]);
   });
 
   test('dry run uploads nothing', async () => {
     const folder = await folderWith('dry', { 'new.mp3': 'id3v1_Blood_Sugar.mp3' });
+    const reportFile = join(harness.dir, 'reports', 'dry.json');
     harness.resetCounters();
 
-    const result = await migrate([folder, '--dry-run']);
+    const result = await migrate([folder, '--dry-run', '--report', reportFile]);
 
     expect(result.code).toBe(EXIT.ok);
     expect(result.stdout).toContain(`Dry run of ${folder} finished in`);
     expect(result.stdout).toMatch(/Would upload: +1 file \(107\.3 KiB\)/);
+    expect(result.stdout).not.toContain('Uploaded:');
+    const written = JSON.parse(await readFile(reportFile, 'utf8')) as MigrationReport;
+    expect(written.summary.uploaded).toBe(0);
+    expect(written.summary.wouldUpload).toBe(1);
+    expect(written.entries.map((entry) => entry.outcome)).toEqual(['would-upload']);
     expect(harness.serverBodyBytes()).toBe(0);
     expect(await harness.trackKeys()).not.toContain('tracks/new.mp3');
+  });
+
+  test('changed file is replaced and listed', async () => {
+    const folder = await folderWith('changing', {
+      'Album/01.mp3': 'id3v2.3.mp3',
+      'Album/02.mp3': 'he_44khz.mp3',
+    });
+    await migrate([folder]);
+    await copyFile(join(FIXTURES, 'id3v1_Blood_Sugar.mp3'), join(folder, 'Album/01.mp3'));
+    const reportFile = join(harness.dir, 'reports', 'changing.json');
+
+    const dry = await migrate([folder, '--dry-run']);
+    const result = await migrate([folder, '--report', reportFile]);
+
+    expect(dry.code).toBe(EXIT.ok);
+    expect(dry.stdout).toMatch(/Would upload: +0 files \(0 B\)\n/);
+    expect(dry.stdout).toMatch(/Would replace: +1 file \(107\.3 KiB\)\n {4}Album\/01\.mp3\n/);
+    expect(result.code).toBe(EXIT.ok);
+    expect(result.stdout).toMatch(/Uploaded: +0 files\n/);
+    expect(result.stdout).toMatch(/Replaced: +1 file\n {4}Album\/01\.mp3\n/);
+    expect(result.stdout).toMatch(/Skipped, unchanged: +1 file\n/);
+    const written = JSON.parse(await readFile(reportFile, 'utf8')) as MigrationReport;
+    expect(written.summary.replaced).toBe(1);
+    expect(written.summary.uploaded).toBe(0);
+    expect(written.entries.map((entry) => [entry.name, entry.outcome])).toEqual([
+      ['Album/01.mp3', 'replaced'],
+      ['Album/02.mp3', 'skipped'],
+    ]);
+    expect(await harness.objectSize('tracks/Album/01.mp3')).toBe(109_842);
   });
 
   test('terminal gets a progress bar', async () => {

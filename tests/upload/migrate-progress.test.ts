@@ -13,6 +13,7 @@ function totals(overrides: Partial<UploadTotals>): UploadTotals {
     active: 1,
     done: 0,
     skipped: 0,
+    conflicts: 0,
     failed: 0,
     bytesTotal: 200 * MIB,
     bytesSent: 0,
@@ -71,5 +72,39 @@ describe('progress display', () => {
     display.stop();
 
     expect(stream.text()).toContain('| Reading 45%');
+  });
+});
+
+describe('notes beside the progress', () => {
+  test('a note prints above the bar', () => {
+    const stream = output(true);
+    const notes = output(false);
+    const display = createProgressDisplay(stream, { dryRun: false, now: () => 0, notes });
+
+    display.update(totals({ bytesSent: 10 * MIB }));
+    const before = stream.text().length;
+    display.note('warning: upload attempt failed; retrying (tracks/a.wav): connect ECONNREFUSED');
+    const after = stream.text().slice(before);
+    display.stop();
+
+    expect(notes.text()).toBe(
+      'warning: upload attempt failed; retrying (tracks/a.wav): connect ECONNREFUSED\n',
+    );
+    // The bar's line is cleared, then line wrapping is off again, the cursor position saved
+    // below the note, and the bar drawn there.
+    expect(after.startsWith('\r\x1b[2K\x1b[?7h\x1b[?7l\x1b7')).toBe(true);
+    expect(after).toContain('Uploading [');
+  });
+
+  test('a note is a line of its own without a terminal', () => {
+    const stream = output(false);
+    const notes = output(false);
+    const display = createProgressDisplay(stream, { dryRun: false, now: () => 0, notes });
+
+    display.note('error: the library cannot be read: access denied');
+    display.stop();
+
+    expect(notes.text()).toBe('error: the library cannot be read: access denied\n');
+    expect(stream.text()).toBe('');
   });
 });

@@ -108,8 +108,10 @@ test('migration report is exact and a rerun sends nothing', { timeout: 120_000 }
     `"${name}" is a system file of ${owner}, not a track`;
   const nfcPath = join(root, 'Twins', NFC_CAFE);
   const nfdPath = join(root, 'Twins', NFD_CAFE);
+  const spelling = (path: string): string =>
+    path === nfcPath ? 'U+00E9 (precomposed, NFC)' : 'U+0065 U+0301 (decomposed, NFD)';
   const collision = (self: string, other: string): string =>
-    `"${self}" and "${other}" map to the same key tracks/Twins/${NFC_CAFE} (the names differ only in Unicode normalization, NFC and NFD); rename one of them`;
+    `"${self}" and "${other}" map to the same key tracks/Twins/${NFC_CAFE}: the names look alike but spell "\u00e9" differently, this one as ${spelling(self)} and the other as ${spelling(other)}; rename or delete one of them`;
   const inspectorMessage = expect.stringMatching(/\w/);
 
   expect(report.entries).toEqual([
@@ -165,6 +167,10 @@ test('migration report is exact and a rerun sends nothing', { timeout: 120_000 }
   ]);
   expect(report.summary).toEqual({
     uploaded: 5,
+    replaced: 0,
+    wouldUpload: 0,
+    wouldReplace: 0,
+    conflicts: 0,
     unchanged: 0,
     skippedNotAudio: 2,
     skippedSystem: 6,
@@ -243,7 +249,8 @@ test('dry run reports would-upload and sends nothing', async () => {
     ['tracks/New Song.m4a', 'would-upload', null],
     ['tracks/Old Song.mp3', 'skipped', 'unchanged'],
   ]);
-  expect(report.summary.uploaded).toBe(1);
+  expect(report.summary.uploaded).toBe(0);
+  expect(report.summary.wouldUpload).toBe(1);
   expect(report.summary.bytesSent).toBe(0);
   expect(harness.serverBodyBytes()).toBe(0);
   expect(await harness.trackKeys()).not.toContain('tracks/New Song.m4a');

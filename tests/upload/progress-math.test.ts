@@ -30,6 +30,7 @@ function job(overrides: Partial<UploadJobView>): UploadJobView {
     secondsLeft: null,
     attempts: 0,
     resumed: false,
+    replaced: false,
     ...overrides,
   };
 }
@@ -102,15 +103,17 @@ describe('computeTotals', () => {
         job({ id: 'f', state: 'cancelled', bytesTotal: 1_000 }),
         job({ id: 'g', state: 'paused', bytesTotal: 20, bytesSent: 5 }),
         job({ id: 'h', state: 'verifying', bytesTotal: 30, bytesSent: 30 }),
+        job({ id: 'i', state: 'conflict', bytesTotal: 1_000 }),
       ],
       10,
       () => false,
     );
 
-    expect(totals.files).toBe(8);
+    expect(totals.files).toBe(9);
     expect(totals.active).toBe(3);
     expect(totals.done).toBe(1);
     expect(totals.skipped).toBe(1);
+    expect(totals.conflicts).toBe(1);
     expect(totals.failed).toBe(1);
     expect(totals.bytesTotal).toBe(210);
     expect(totals.bytesSent).toBe(85);

@@ -234,12 +234,34 @@ describe('key collisions', () => {
     for (const file of files) {
       expect(file.key).toBe('tracks/Caf\u00e9.mp3');
       expect(file.skip?.reason).toBe('key-collision');
-      expect(file.skip?.message).toContain('Unicode normalization');
     }
     const nfcFile = files.find((file) => file.path === nfc);
-    expect(nfcFile?.skip?.message).toContain(`"${nfd}"`);
+    expect(nfcFile?.skip?.message).toBe(
+      `"${nfc}" and "${nfd}" map to the same key tracks/Caf\u00e9.mp3: the names look alike but ` +
+        'spell "\u00e9" differently, this one as U+00E9 (precomposed, NFC) and the other as ' +
+        'U+0065 U+0301 (decomposed, NFD); rename or delete one of them',
+    );
     const nfdFile = files.find((file) => file.path === nfd);
-    expect(nfdFile?.skip?.message).toContain(`"${nfc}"`);
+    expect(nfdFile?.skip?.message).toContain(`"${nfd}" and "${nfc}" map to the same key`);
+    expect(nfdFile?.skip?.message).toContain(
+      'this one as U+0065 U+0301 (decomposed, NFD) and the other as U+00E9 (precomposed, NFC)',
+    );
+  });
+
+  test('normalization twins name the differing character', async () => {
+    // Hangul syllables decompose into conjoining letters, not into a letter and an accent.
+    const nfc = await touch('Korean/\ud55c \u00e9.mp3');
+    const nfd = await touch('Korean/\u1112\u1161\u11ab \u00e9.mp3');
+    const root = join(dir, 'Korean');
+    const files = await planSources([{ path: root }], { root, logger });
+
+    const nfcFile = files.find((file) => file.path === nfc);
+    expect(nfcFile?.skip?.message).toContain(
+      'spell "\ud55c" differently, this one as U+D55C (precomposed, NFC) and the other as ' +
+        'U+1112 U+1161 U+11AB (decomposed, NFD)',
+    );
+    const nfdFile = files.find((file) => file.path === nfd);
+    expect(nfdFile?.skip?.reason).toBe('key-collision');
   });
 
   test('keys differing in case collide', async () => {
@@ -277,6 +299,37 @@ describe('key collisions', () => {
     const root = join(dir, 'Music');
     const files = await planSources([{ path: root }], { root, logger });
     expect(files.map((file) => file.skip?.reason)).toEqual(['system-file', 'system-file']);
+  });
+});
+
+describe('unusable names', () => {
+  test('tab in a file name is a skip', async () => {
+    await touch('Music/Live\tTake.mp3');
+    const root = join(dir, 'Music');
+    const [file] = await planSources([{ path: root }], { root, logger });
+
+    expect(file?.key).toBeNull();
+    expect(file?.error).toBeNull();
+    expect(file?.skip).toEqual({
+      reason: 'invalid-name',
+      message:
+        'the name of "Live\tTake.mp3" contains a tab, which track keys may not contain; rename the file',
+    });
+  });
+
+  test('key over 1024 bytes is a skip', async () => {
+    // Each name stays under the 255-byte limit of file systems; the key is 1045 bytes.
+    const folders = ['é'.repeat(120), 'x'.repeat(250), 'y'.repeat(250), 'z'.repeat(250)];
+    const name = `${folders.join('/')}/${'w'.repeat(40)}.mp3`;
+    await touch(`Music/${name}`);
+    const root = join(dir, 'Music');
+    const [file] = await planSources([{ path: root }], { root, logger });
+
+    expect(file?.error).toBeNull();
+    expect(file?.skip?.reason).toBe('invalid-name');
+    expect(file?.skip?.message).toBe(
+      `the key of "${name}" would be 1045 bytes long in UTF-8, over the S3 limit of 1024; shorten the folder or file names`,
+    );
   });
 });
 

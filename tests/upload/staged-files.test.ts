@@ -76,6 +76,35 @@ test('messages name staged copies as dropped', async () => {
   }
 });
 
+test('normalization twins are named as dropped', async () => {
+  const nfcName = 'Album/Se\u00f1orita.wav';
+  const nfdName = 'Album/Sen\u0303orita.wav';
+  const composed = await stagedCopy('batch-c', '3e7a1c90', 1 * MIB);
+  const decomposed = await stagedCopy('batch-c', '8b2d5f14', 1 * MIB);
+  const engine = newEngine();
+
+  const { batchId } = await engine.add(
+    [
+      { path: composed, relativePath: nfcName },
+      { path: decomposed, relativePath: nfdName },
+    ],
+    { origin: 'desktop', stagedCopies: true },
+  );
+  await engine.whenBatchDone(batchId);
+  const views = engine.snapshot().jobs;
+
+  const nfd = views.find((job) => job.name === nfdName);
+  expect(nfd?.skipReason).toBe('key-collision');
+  expect(nfd?.message).toBe(
+    `"${nfdName}" and "${nfcName}" map to the same key tracks/${nfcName}: the names look alike ` +
+      'but spell "\u00f1" differently, this one as U+006E U+0303 (decomposed, NFD) and the other ' +
+      'as U+00F1 (precomposed, NFC); rename or delete one of them',
+  );
+  const nfc = views.find((job) => job.name === nfcName);
+  expect(nfc?.skipReason).toBe('key-collision');
+  expect(nfc?.message).not.toContain(join(harness.dir, 'staging'));
+});
+
 test('messages keep local paths of picked files', async () => {
   const missing = join(harness.dir, 'picked', 'Gone.wav');
   const engine = newEngine();

@@ -26,6 +26,10 @@ function report(id: string, finishedAt: string): MigrationReport {
     finishedAt,
     summary: {
       uploaded: 1,
+      replaced: 0,
+      wouldUpload: 0,
+      wouldReplace: 0,
+      conflicts: 0,
       unchanged: 0,
       skippedNotAudio: 0,
       skippedSystem: 0,

@@ -8,6 +8,7 @@ import { computeTotals } from '../upload/progress-math';
 import { createProgressDisplay } from './migrate-progress';
 import type { OutputStream } from './migrate-progress';
 import { formatSummary } from './migrate-summary';
+import type { TerminalNotes } from './terminal-notes';
 
 /** Dependencies of `cratebox migrate`. */
 export interface MigrateDeps {
@@ -21,6 +22,10 @@ export interface MigrateDeps {
    * message states what to change; no check when absent.
    */
   checkStorage?: () => Promise<void>;
+  /** Receives the progress display while it is shown, so log warnings print above its bar. */
+  notes?: TerminalNotes;
+  /** Log file of the run, named after the summary; not named when absent. */
+  logFile?: string;
 }
 
 /** Exit codes of `cratebox migrate`. */
@@ -34,20 +39,24 @@ export const MIGRATE_USAGE = `Usage: cratebox migrate <folder> [options]
 
 Uploads every audio file under <folder> to tracks/ in the bucket, keeping the folder
 structure (like "aws s3 cp --recursive"). Files already in the bucket with the same
-content are skipped, interrupted uploads continue where they stopped, and every file is checked
-against the SHA-256 checksum S3 reports. Dropbox's own files and conflicted copies are
+content are skipped, a file whose key contains different content replaces it (the summary
+lists these as replaced), interrupted uploads continue where they stopped, and every file is
+checked against the SHA-256 checksum S3 reports. Dropbox's own files and conflicted copies are
 reported, not uploaded. System files such as .DS_Store, ._* (AppleDouble), Thumbs.db and
-desktop.ini are skipped and counted.
+desktop.ini are skipped and counted. A file whose name cannot be a key (a tab or another
+control character in it, or a key over 1024 bytes) is skipped with the name to change.
 
 Options:
   --dry-run          Inspect the files and compare them with the bucket; upload nothing.
+                     The summary counts what would be uploaded and lists what would be
+                     replaced.
   --concurrency N    Number of files uploaded at once, 1-${MAX_CONCURRENCY} (default: the
                      "parallel files" upload setting).
   --report FILE      Also write the JSON report of the migration to FILE.
   -h, --help         Show this help.
 
-Exit status: 0 when no file failed, 1 when a file failed or the bucket cannot be used,
-2 on invalid arguments.
+Exit status: 0 when no file failed (skipped files are not failures), 1 when a file failed
+or the bucket cannot be used, 2 on invalid arguments.
 `;
 
 class UsageError extends Error {}
@@ -99,9 +108,16 @@ export async function runMigrate(argv: string[], deps: MigrateDeps): Promise<num
     root: args.folder,
     dryRun: args.dryRun,
     parallelFiles: args.concurrency,
+    // The folder is the catalogue being moved, so a changed file replaces the stored one.
+    replaceDifferent: true,
   });
 
-  const display = createProgressDisplay(deps.stdout, { dryRun: args.dryRun, now });
+  const display = createProgressDisplay(deps.stdout, {
+    dryRun: args.dryRun,
+    now,
+    notes: deps.stderr,
+  });
+  deps.notes?.attach(display);
   const poll = setInterval(
     () => display.update(batchTotals(engine, batchId, args.dryRun)),
     PROGRESS_POLL_MS,
@@ -113,6 +129,7 @@ export async function runMigrate(argv: string[], deps: MigrateDeps): Promise<num
     clearInterval(poll);
     display.update(batchTotals(engine, batchId, args.dryRun));
     display.stop();
+    deps.notes?.attach(null);
   }
 
   let reportPath = engine.reportPath(batchId);
@@ -131,6 +148,9 @@ export async function runMigrate(argv: string[], deps: MigrateDeps): Promise<num
     }
   }
   deps.stdout.write(formatSummary(report, reportPath));
+  if (deps.logFile !== undefined) {
+    deps.stdout.write(`Log: ${deps.logFile}\n`);
+  }
   return exitCode;
 }
 

@@ -12,7 +12,17 @@ export interface OutputStream extends NodeJS.WritableStream {
 /** Shows the progress of one migration. */
 export interface ProgressDisplay {
   update(totals: UploadTotals): void;
+  /** Prints a line of its own, above the progress bar when one is shown. */
+  note(line: string): void;
   stop(): void;
+}
+
+/** Options of {@link createProgressDisplay}. */
+export interface ProgressOptions {
+  dryRun: boolean;
+  now: () => number;
+  /** Stream that notes go to; the progress stream when absent. */
+  notes?: NodeJS.WritableStream;
 }
 
 /** Interval between two plain progress lines when the output is not a terminal. */
@@ -24,15 +34,16 @@ export const PLAIN_LINE_INTERVAL_MS = 5_000;
  */
 export function createProgressDisplay(
   stream: OutputStream,
-  options: { dryRun: boolean; now: () => number },
+  options: ProgressOptions,
 ): ProgressDisplay {
+  const notes = options.notes ?? stream;
   return stream.isTTY === true
-    ? barDisplay(stream, options.dryRun)
-    : lineDisplay(stream, options.dryRun, options.now);
+    ? barDisplay(stream, notes, options.dryRun)
+    : lineDisplay(stream, notes, options.dryRun, options.now);
 }
 
 function finishedFiles(totals: UploadTotals): number {
-  return totals.done + totals.skipped + totals.failed;
+  return totals.done + totals.skipped + totals.conflicts + totals.failed;
 }
 
 /**
@@ -49,10 +60,16 @@ export function readingText(totals: UploadTotals): string {
   return files === 1 ? `Reading ${percent}%` : `Reading ${files} files, ${percent}%`;
 }
 
-function barDisplay(stream: OutputStream, dryRun: boolean): ProgressDisplay {
+function barDisplay(
+  stream: OutputStream,
+  notes: NodeJS.WritableStream,
+  dryRun: boolean,
+): ProgressDisplay {
   const bar = new SingleBar(
     {
       stream,
+      // Redrawn on every tick, so that the bar comes back at once after a note cleared it.
+      forceRedraw: true,
       format: dryRun
         ? 'Checking  [{bar}] {value}/{total} files{reading}'
         : 'Uploading [{bar}] {percentage}% | {sent} of {size} | {finished}/{files} files | {rate} | {left}{reading}',
@@ -88,6 +105,20 @@ function barDisplay(stream: OutputStream, dryRun: boolean): ProgressDisplay {
       bar.setTotal(total);
       bar.update(value, payload);
     },
+    note(line: string): void {
+      if (!started) {
+        notes.write(`${line}\n`);
+        return;
+      }
+      // The note takes the bar's line and the bar is drawn again below it. SingleBar turns line
+      // wrapping off while it runs (ESC [?7l), so it is on for the note alone. SingleBar also
+      // saves the cursor position when it starts (ESC 7) and restores it when it stops (ESC 8),
+      // so the position is saved again on the bar's new line.
+      stream.write('\r\x1b[2K\x1b[?7h');
+      notes.write(`${line}\n`);
+      stream.write('\x1b[?7l\x1b7');
+      bar.render();
+    },
     stop(): void {
       if (started) {
         bar.stop();
@@ -96,9 +127,17 @@ function barDisplay(stream: OutputStream, dryRun: boolean): ProgressDisplay {
   };
 }
 
-function lineDisplay(stream: OutputStream, dryRun: boolean, now: () => number): ProgressDisplay {
+function lineDisplay(
+  stream: OutputStream,
+  notes: NodeJS.WritableStream,
+  dryRun: boolean,
+  now: () => number,
+): ProgressDisplay {
   let lastLine = now();
   return {
+    note(line: string): void {
+      notes.write(`${line}\n`);
+    },
     update(totals: UploadTotals): void {
       if (now() - lastLine < PLAIN_LINE_INTERVAL_MS) {
         return;

@@ -5,24 +5,43 @@ import { formatBytes } from '../../../shared/byte-size';
 import { formatDuration, plural } from './format';
 
 /** Entries listed per group before the summary points to the report instead. */
-const MAX_LISTED = { skipped: 20, failed: 50 };
+const MAX_LISTED = { replaced: 20, skipped: 20, failed: 50 };
 
-/** Writes the end-of-migration summary: counts per outcome, then the skips and failures. */
+/**
+ * Writes the end-of-migration summary: counts per outcome, with the replaced files, the skips
+ * and the failures listed below their counts.
+ */
 export function formatSummary(report: MigrationReport, reportPath: string): string {
   const { summary } = report;
   const seconds = (Date.parse(report.finishedAt) - Date.parse(report.startedAt)) / 1000;
   const lines: string[] = [];
   const root = report.root ?? '';
 
+  if (report.dryRun) {
+    lines.push(`Dry run of ${root} finished in ${formatDuration(seconds)}; nothing was uploaded.`);
+    lines.push(
+      `  Would upload:        ${plural(summary.wouldUpload, 'file')} (${formatBytes(bytesOf(report, 'would-upload'))})`,
+    );
+    lines.push(
+      `  Would replace:       ${plural(summary.wouldReplace, 'file')} (${formatBytes(bytesOf(report, 'would-replace'))})`,
+    );
+  } else {
+    lines.push(
+      `Migration of ${root} finished in ${formatDuration(seconds)}; ${formatBytes(summary.bytesSent)} sent.`,
+    );
+    lines.push(`  Uploaded:            ${plural(summary.uploaded, 'file')}`);
+    lines.push(`  Replaced:            ${plural(summary.replaced, 'file')}`);
+  }
+  // A replaced file overwrote a different file at its key, so each is named for the user to check.
   lines.push(
-    report.dryRun
-      ? `Dry run of ${root} finished in ${formatDuration(seconds)}; nothing was uploaded.`
-      : `Migration of ${root} finished in ${formatDuration(seconds)}.`,
-  );
-  lines.push(
-    report.dryRun
-      ? `  Would upload:        ${plural(summary.uploaded, 'file')} (${formatBytes(wouldUploadBytes(report))})`
-      : `  Uploaded:            ${plural(summary.uploaded, 'file')} (${formatBytes(summary.bytesSent)} sent)`,
+    ...listed(
+      report.entries.filter(
+        (entry) => entry.outcome === 'replaced' || entry.outcome === 'would-replace',
+      ),
+      root,
+      MAX_LISTED.replaced,
+      null,
+    ),
   );
   lines.push(`  Skipped, unchanged:  ${plural(summary.unchanged, 'file')}`);
   lines.push(`  Skipped, not audio:  ${plural(summary.skippedNotAudio, 'file')}`);
@@ -64,18 +83,17 @@ function isOtherSkip(entry: ReportEntry): boolean {
   );
 }
 
+// Lists entries by name, each followed by its description when `describe` is given.
 function listed(
   entries: ReportEntry[],
   root: string,
   max: number,
-  describe: (entry: ReportEntry) => string,
+  describe: ((entry: ReportEntry) => string) | null,
 ): string[] {
-  const lines = entries
-    .slice(0, max)
-    .map(
-      (entry) =>
-        `    ${printable(entry.name ?? (relative(root, entry.path) || entry.path))}: ${printable(describe(entry))}`,
-    );
+  const lines = entries.slice(0, max).map((entry) => {
+    const name = `    ${printable(entry.name ?? (relative(root, entry.path) || entry.path))}`;
+    return describe === null ? name : `${name}: ${printable(describe(entry))}`;
+  });
   if (entries.length > max) {
     lines.push(`    … and ${entries.length - max} more; see the report`);
   }
@@ -92,8 +110,8 @@ function printable(text: string): string {
     .join('');
 }
 
-function wouldUploadBytes(report: MigrationReport): number {
+function bytesOf(report: MigrationReport, outcome: ReportEntry['outcome']): number {
   return report.entries
-    .filter((entry) => entry.outcome === 'would-upload')
+    .filter((entry) => entry.outcome === outcome)
     .reduce((sum, entry) => sum + entry.bytes, 0);
 }

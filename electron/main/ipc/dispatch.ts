@@ -1,9 +1,10 @@
 import type { z } from 'zod';
 
-import { isMethod, requestSchemas } from '../../../shared/contract';
+import { isMethod, requestFieldLabels, requestSchemas } from '../../../shared/contract';
 import type { Method, Reply, Results, ValidRequestOf } from '../../../shared/contract';
-import { CrateboxError } from '../../../shared/errors';
+import { CrateboxError, fieldProblemsOf } from '../../../shared/errors';
 import type { ErrorName, ErrorPayload } from '../../../shared/errors';
+import { redactKeyMaterial } from '../../../shared/key-material';
 import type { Logger } from '../log';
 
 const REQUEST_ERRORS = new Set<ErrorName>([
@@ -20,8 +21,9 @@ export type Handlers = {
 
 /**
  * Validates and runs one invocation from any transport. Errors come back as data: a
- * {@link CrateboxError} keeps its name and message, anything else is logged and reported as
- * `Internal` without its details.
+ * {@link CrateboxError} keeps its name, message and field problems, and anything else is logged
+ * and reported as `Internal` with its message. PEM blocks and base64 key bodies in a message are
+ * replaced, so a key pasted into the wrong field does not come back to the window.
  */
 export async function dispatch(
   handlers: Handlers,
@@ -59,13 +61,32 @@ export async function dispatch(
 }
 
 function failure(error: ErrorPayload): Reply<never> {
-  return { ok: false, error };
+  const redacted: ErrorPayload = { ...error, message: redactKeyMaterial(error.message) };
+  if (error.fields !== undefined) {
+    redacted.fields = error.fields.map((problem) => ({
+      ...problem,
+      message: redactKeyMaterial(problem.message),
+    }));
+  }
+  return { ok: false, error: redacted };
 }
 
 function invalidRequest(method: Method, error: z.ZodError): ErrorPayload {
   const outside = error.issues.find((issue) => issue.message.includes('outside tracks/'));
   if (outside !== undefined) {
     return { name: 'KeyOutsideTracks', message: outside.message };
+  }
+
+  // Zod's own messages name the expected type or values, not the value received, and the checks
+  // of settings fields never repeat a value either.
+  const labelOf = requestFieldLabels[method];
+  if (labelOf !== undefined) {
+    const fields = fieldProblemsOf(error.issues, labelOf);
+    return {
+      name: 'InvalidRequest',
+      message: fields.map((problem) => problem.message).join('; '),
+      fields,
+    };
   }
   const problems = error.issues.map((issue) => {
     const where = issue.path.length > 0 ? issue.path.join('.') : 'request';

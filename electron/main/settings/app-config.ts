@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 
 import { bucketNameProblem } from '../../../shared/bucket-name';
+import { looksLikeKeyMaterial } from '../../../shared/key-material';
 import type { PublicSettings } from '../../../shared/settings';
+import { endpointProblem } from '../../../shared/settings-rules';
 import type { StoredSettings } from './stored-settings';
 
 /** Bucket and region of the embedded store. */
@@ -49,11 +51,17 @@ export interface AppConfig {
   storage: StorageConfig;
   delivery: DeliveryConfig;
   uploads: { parallelFiles: number; parallelParts: number; partSizeBytes: number };
-  /** Dotted names of settings fixed by environment variables. */
-  fromEnvironment: string[];
+  /** Settings fixed by environment variables: dotted setting name to variable name. */
+  fromEnvironment: Record<string, string>;
 }
 
 type Env = Record<string, string | undefined>;
+
+/** Value of a setting read from the environment, with the variable it came from. */
+interface EnvValue<T> {
+  variable: string;
+  value: T;
+}
 
 /** Decrypts secrets that the settings screen stored; null where the shell cannot. */
 export type DecryptSecret = ((encrypted: string) => string) | null;
@@ -66,13 +74,13 @@ export function resolveAppConfig(
   stored: StoredSettings,
   decrypt: DecryptSecret,
 ): AppConfig {
-  const fromEnvironment: string[] = [];
-  const pick = <T>(name: string, envValue: T | undefined, storedValue: T): T => {
-    if (envValue === undefined) {
+  const fromEnvironment: Record<string, string> = {};
+  const pick = <T>(name: string, fromEnv: EnvValue<T> | undefined, storedValue: T): T => {
+    if (fromEnv === undefined) {
       return storedValue;
     }
-    fromEnvironment.push(name);
-    return envValue;
+    fromEnvironment[name] = fromEnv.variable;
+    return fromEnv.value;
   };
 
   const storage = resolveStorage(env, stored, decrypt, pick);
@@ -98,7 +106,7 @@ export function resolveAppConfig(
   return { storage, delivery, uploads, fromEnvironment };
 }
 
-type Pick = <T>(name: string, envValue: T | undefined, storedValue: T) => T;
+type Pick = <T>(name: string, fromEnv: EnvValue<T> | undefined, storedValue: T) => T;
 
 function resolveStorage(
   env: Env,
@@ -106,7 +114,7 @@ function resolveStorage(
   decrypt: DecryptSecret,
   pick: Pick,
 ): StorageConfig {
-  const bucket = pick('storage.bucket', env.CRATEBOX_BUCKET, stored.storage.bucket);
+  const bucket = pick('storage.bucket', stringEnv(env, 'CRATEBOX_BUCKET'), stored.storage.bucket);
   const mode = env.CRATEBOX_BUCKET !== undefined ? 'aws' : stored.storage.mode;
   if (mode === 'embedded' || bucket === null) {
     return { mode: 'embedded' };
@@ -125,23 +133,35 @@ function resolveStorage(
     staticCredentials = { accessKeyId, secretAccessKey: decrypt(encryptedSecretAccessKey) };
   }
 
-  return {
+  const storage: StorageConfig = {
     mode: 'aws',
     bucket,
     region: pick(
       'storage.region',
-      env.CRATEBOX_REGION ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION,
+      stringEnv(env, 'CRATEBOX_REGION', 'AWS_REGION', 'AWS_DEFAULT_REGION'),
       stored.storage.region,
     ),
-    endpoint: pick('storage.endpoint', env.CRATEBOX_S3_ENDPOINT, stored.storage.endpoint),
+    endpoint: pick(
+      'storage.endpoint',
+      stringEnv(env, 'CRATEBOX_S3_ENDPOINT'),
+      stored.storage.endpoint,
+    ),
     forcePathStyle: pick(
       'storage.forcePathStyle',
       boolEnv(env, 'CRATEBOX_S3_FORCE_PATH_STYLE'),
       stored.storage.forcePathStyle,
     ),
-    profile: pick('storage.profile', env.CRATEBOX_AWS_PROFILE, stored.storage.profile),
+    profile: pick(
+      'storage.profile',
+      stringEnv(env, 'CRATEBOX_AWS_PROFILE'),
+      stored.storage.profile,
+    ),
     staticCredentials,
   };
+  if (storage.endpoint !== null) {
+    checkEndpoint(storage.endpoint, env.CRATEBOX_S3_ENDPOINT !== undefined);
+  }
+  return storage;
 }
 
 // Checked before the first request, because S3 answers a malformed name with errors that do not
@@ -160,6 +180,22 @@ function checkBucketName(bucket: string, fromEnvironment: boolean): void {
   throw new Error(
     `storage.bucket "${bucket}" in settings.json is not a valid S3 bucket name: ${problem}; ` +
       'fix it there or set CRATEBOX_BUCKET',
+  );
+}
+
+// Checked before the first request, because the AWS SDK rejects an endpoint that is not an http(s)
+// URL only when the library is listed, with a message that names no setting.
+function checkEndpoint(endpoint: string, fromEnvironment: boolean): void {
+  const problem = endpointProblem(endpoint);
+  if (problem === null) {
+    return;
+  }
+  if (fromEnvironment) {
+    throw new Error(`CRATEBOX_S3_ENDPOINT is not a valid S3 endpoint: ${problem}`);
+  }
+  throw new Error(
+    `storage.endpoint in settings.json is not a valid S3 endpoint: ${problem}; ` +
+      'fix it there or set CRATEBOX_S3_ENDPOINT',
   );
 }
 
@@ -182,7 +218,7 @@ function resolveDelivery(env: Env, stored: StoredSettings, pick: Pick): Delivery
     return { urlLifetimeSeconds, cloudfront: { ...saved, keyPairs } };
   }
 
-  pick('delivery.cloudfront', domain, null);
+  pick('delivery.cloudfront', { variable: 'CRATEBOX_CLOUDFRONT_DOMAIN', value: domain }, null);
   const keyPairs: KeyPairConfig[] = [];
   for (const prefix of ['CRATEBOX_CLOUDFRONT', 'CRATEBOX_CLOUDFRONT_NEXT']) {
     const id = env[`${prefix}_KEY_PAIR_ID`];
@@ -241,7 +277,22 @@ function loadKeyPair(
     };
   }
 
-  const source = `file ${path} from ${envPrefix === null ? 'the settings' : `${envPrefix}_PRIVATE_KEY_FILE`}`;
+  const setting = envPrefix === null ? 'the settings' : `${envPrefix}_PRIVATE_KEY_FILE`;
+  // The problem names the setting but not its value, because the value is the key itself.
+  if (looksLikeKeyMaterial(path)) {
+    const fix =
+      envPrefix === null
+        ? 'save the key to a file (chmod 600) and enter its path in the settings'
+        : `set ${envPrefix}_PRIVATE_KEY to the PEM text instead, or save the key to a file (chmod 600) and set ${setting} to its path`;
+    return {
+      id,
+      privateKeyPem: null,
+      loadError: `the private key file of CloudFront key pair ${id} in ${setting} is key text, not the path of a file; ${fix}`,
+      source: setting,
+    };
+  }
+
+  const source = `file ${path} from ${setting}`;
   try {
     return { id, privateKeyPem: readFileSync(path, 'utf8'), loadError: null, source };
   } catch (error) {
@@ -319,7 +370,14 @@ export function toPublicSettings(config: AppConfig): PublicSettings {
   };
 }
 
-function intEnv(env: Env, name: string): number | undefined {
+// Reads the first of `names` that is set.
+function stringEnv(env: Env, ...names: string[]): EnvValue<string> | undefined {
+  const variable = names.find((name) => env[name] !== undefined);
+  const value = variable === undefined ? undefined : env[variable];
+  return variable === undefined || value === undefined ? undefined : { variable, value };
+}
+
+function intEnv(env: Env, name: string): EnvValue<number> | undefined {
   const raw = env[name];
   if (raw === undefined) {
     return undefined;
@@ -328,10 +386,10 @@ function intEnv(env: Env, name: string): number | undefined {
   if (!Number.isInteger(value) || value <= 0) {
     throw new Error(`${name} is "${raw}"; set it to a positive whole number`);
   }
-  return value;
+  return { variable: name, value };
 }
 
-function boolEnv(env: Env, name: string): boolean | undefined {
+function boolEnv(env: Env, name: string): EnvValue<boolean> | undefined {
   const raw = env[name];
   if (raw === undefined) {
     return undefined;
@@ -339,5 +397,5 @@ function boolEnv(env: Env, name: string): boolean | undefined {
   if (raw !== 'true' && raw !== 'false') {
     throw new Error(`${name} is "${raw}"; set it to true or false`);
   }
-  return raw === 'true';
+  return { variable: name, value: raw === 'true' };
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 
-import { CrateboxError } from '../../../shared/errors';
+import { CrateboxError, fieldError } from '../../../shared/errors';
+import { settingsFieldLabel } from '../../../shared/settings';
 import type { SettingsUpdate } from '../../../shared/settings';
 import { loadPrivateKey } from '../signing/private-keys';
 import { fileProblem } from './app-config';
@@ -10,8 +11,9 @@ import type { StoredSettings } from './stored-settings';
 export type EncryptSecret = ((secret: string) => string) | null;
 
 /**
- * Applies a change from the settings screen to the stored settings. Secrets are kept only in
- * encrypted form, and CloudFront private key files are checked before they are accepted.
+ * Applies a validated change from the settings screen to the stored settings. Secrets are kept
+ * only in encrypted form, and CloudFront private key files are read and parsed before they are
+ * accepted. Problems are `InvalidRequest` errors that name the field.
  */
 export function applySettingsUpdate(
   current: StoredSettings,
@@ -30,7 +32,7 @@ export function applySettingsUpdate(
       next.storage.encryptedSecretAccessKey = encryptOrReject(secretAccessKey, encrypt);
     }
     if (next.storage.mode === 'aws' && next.storage.bucket === null) {
-      throw new CrateboxError('InvalidRequest', 'choose a bucket before switching to AWS storage');
+      throw fieldError('storage.bucket', 'Bucket', 'enter the bucket name to use Amazon S3');
     }
   }
 
@@ -41,7 +43,7 @@ export function applySettingsUpdate(
     }
     if (cloudfront !== undefined) {
       if (cloudfront !== null) {
-        checkCloudFrontKeys(cloudfront.keyPairs, cloudfront.activeKeyPairId);
+        checkCloudFrontKeys(cloudfront.keyPairs);
       }
       next.delivery.cloudfront = cloudfront;
     }
@@ -67,31 +69,21 @@ function encryptOrReject(secret: string | null, encrypt: EncryptSecret): string 
   return encrypt(secret);
 }
 
-function checkCloudFrontKeys(
-  keyPairs: { id: string; privateKeyPath: string }[],
-  activeKeyPairId: string,
-): void {
-  if (!keyPairs.some((pair) => pair.id === activeKeyPairId)) {
-    throw new CrateboxError(
-      'InvalidRequest',
-      `the active key pair ${activeKeyPairId} is not one of the configured key pairs`,
-    );
-  }
-
-  for (const pair of keyPairs) {
-    const source = `file ${pair.privateKeyPath}`;
+// The schema has checked the paths and ids, so this reads each key file and parses the key.
+function checkCloudFrontKeys(keyPairs: { id: string; privateKeyPath: string }[]): void {
+  keyPairs.forEach((pair, index) => {
+    const field = `delivery.cloudfront.keyPairs.${index}.privateKeyPath`;
+    const label = settingsFieldLabel(field) ?? 'Private key file';
     let pem: string;
     try {
       pem = readFileSync(pair.privateKeyPath, 'utf8');
     } catch (error) {
-      throw new CrateboxError(
-        'InvalidRequest',
-        `cannot read the private key of CloudFront key pair ${pair.id} (${source}): ${fileProblem(error)}`,
-      );
+      throw fieldError(field, label, `cannot read ${pair.privateKeyPath}: ${fileProblem(error)}`);
     }
-    const load = loadPrivateKey(pair.id, pem, source);
+
+    const load = loadPrivateKey(pair.id, pem, `file ${pair.privateKeyPath}`);
     if (!load.ok) {
-      throw new CrateboxError('InvalidRequest', load.problem);
+      throw fieldError(field, label, load.problem);
     }
-  }
+  });
 }

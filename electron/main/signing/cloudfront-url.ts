@@ -1,3 +1,5 @@
+import { normalizeIpv4Cidr } from '../../../shared/settings-rules';
+
 /**
  * Returns the origin (scheme, host and port) of a CloudFront domain setting: a bare host name
  * means https, and an explicit `http://` or `https://` prefix is kept (a local test edge uses http).
@@ -58,13 +60,11 @@ export function customPolicyJson(input: CustomPolicyInput): string {
 
 /** Returns an IPv4 CIDR with an explicit prefix length, or throws when it is not one. */
 export function normalizeCidr(cidr: string): string {
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})(?:\/(\d{1,2}))?$/.exec(cidr.trim());
-  const octets = match?.slice(1, 5).map(Number) ?? [];
-  const prefix = match?.[5] === undefined ? 32 : Number(match[5]);
-  if (match === null || octets.some((octet) => octet > 255) || prefix > 32) {
+  const normalized = normalizeIpv4Cidr(cidr);
+  if (normalized === null) {
     throw new Error(`IP range "${cidr}" is not an IPv4 CIDR such as 203.0.113.0/24`);
   }
-  return `${octets.join('.')}/${prefix}`;
+  return normalized;
 }
 
 /**

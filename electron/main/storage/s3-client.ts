@@ -44,6 +44,7 @@ export function createHttpHandler(): NodeHttpHandler {
 
 /** Builds the S3 client for a storage target. */
 export function createS3Client(target: StorageTarget, options: S3ClientOptions = {}): S3Client {
+  silenceNodeVersionWarning();
   return new S3Client({
     region: target.region,
     ...(target.profile == null ? {} : { profile: target.profile }),
@@ -57,6 +58,17 @@ export function createS3Client(target: StorageTarget, options: S3ClientOptions =
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });
+}
+
+/**
+ * Turns off the NodeVersionSupportWarning that AWS SDK v3 clients print once per process on
+ * Node.js below 22, which Cratebox supports from 20.19 (`engines` in package.json). The SDK reads
+ * this variable when a client is built (emitWarningIfUnsupportedVersion in @aws-sdk/core), and its
+ * announcement of the change names it as the way to silence that warning alone:
+ * https://github.com/aws/aws-sdk-js-v3/issues/7983. A value the user set is kept.
+ */
+function silenceNodeVersionWarning(): void {
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 }
 
 // The SDK calls an endpoint provider when it builds each request, but its own retries resend the

@@ -38,9 +38,10 @@ export async function describeStorage(
     profile,
     credentials: describeCredentials(config, env),
     settings: {
-      bucket: config.fromEnvironment.includes('storage.bucket')
-        ? 'CRATEBOX_BUCKET'
-        : 'the bucket in the settings',
+      bucket:
+        'storage.bucket' in config.fromEnvironment
+          ? 'CRATEBOX_BUCKET'
+          : 'the bucket in the settings',
       region: regionSetting(config, env),
       endpoint:
         env.CRATEBOX_S3_ENDPOINT === undefined
@@ -63,9 +64,8 @@ export function describeCredentials(config: AppConfig, env: Env): string {
     return `the access key ID ending in ${lastFour(storage.staticCredentials.accessKeyId)} saved in the settings`;
   }
   if (storage.profile !== null) {
-    const source = config.fromEnvironment.includes('storage.profile')
-      ? 'CRATEBOX_AWS_PROFILE'
-      : 'the settings';
+    const source =
+      'storage.profile' in config.fromEnvironment ? 'CRATEBOX_AWS_PROFILE' : 'the settings';
     return `AWS profile "${storage.profile}" from ${source}`;
   }
   if (env.AWS_PROFILE !== undefined && env.AWS_PROFILE !== '') {

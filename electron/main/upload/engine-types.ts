@@ -54,6 +54,11 @@ export interface AddOptions {
   root?: string;
   /** Inspect and compare only; report what would be uploaded and send nothing. */
   dryRun?: boolean;
+  /**
+   * Whether a file replaces a different file stored at its key. A migration sets it, because its
+   * folder is the catalogue being moved; otherwise such a file stops as a conflict for the user.
+   */
+  replaceDifferent?: boolean;
   /** Files uploaded at once while this batch has work, in place of `parallelFiles`. */
   parallelFiles?: number;
   /**
@@ -77,8 +82,12 @@ export interface UploadEngine {
   resume(id: string): UploadJobView;
   /** Stops a job and removes what it stored: no object and no pending multipart upload remain. */
   cancel(id: string): Promise<UploadJobView>;
-  /** Queues a failed or cancelled job again; it continues from the parts the server has. */
-  retry(id: string): UploadJobView;
+  /**
+   * Queues a failed, cancelled or conflicting job again; it continues from the parts the server
+   * has. With `replace`, a conflicting job may overwrite the file found at its key, unless that
+   * file changes before the upload.
+   */
+  retry(id: string, options?: { replace?: boolean }): UploadJobView;
   /**
    * Removes a job from the queue. One that has not ended is cancelled first, and the unfinished
    * upload of any job is deleted; when that fails, the job stays and the call rejects.

@@ -26,11 +26,16 @@ export class FileChangedError extends Error {
   override readonly name = 'FileChangedError';
 }
 
-/** Outcome of one run of a job. */
+/**
+ * Outcome of one run of a job. `replaced` is true when the key contained a different file, which
+ * the upload replaced or, in a dry run, would replace.
+ */
 export type FileJobOutcome =
-  | { kind: 'uploaded'; resumed: boolean }
-  | { kind: 'would-upload' }
-  | { kind: 'skipped'; reason: SkipReason; message: string };
+  | { kind: 'uploaded'; resumed: boolean; replaced: boolean }
+  | { kind: 'would-upload'; replaced: boolean }
+  | { kind: 'skipped'; reason: SkipReason; message: string }
+  /** The key contains a different file that the job may not overwrite; `etag` identifies it. */
+  | { kind: 'conflict'; message: string; etag: string | null };
 
 /** Everything {@link runFileJob} needs. */
 export interface FileJobInput {
@@ -39,7 +44,14 @@ export interface FileJobInput {
   inspect: InspectFile;
   store: StateStore;
   logger: Logger;
-  job: { id: string; path: string; key: string; dryRun: boolean };
+  job: {
+    id: string;
+    path: string;
+    key: string;
+    dryRun: boolean;
+    /** Different file at the key that the job may overwrite: its ETag, `*` for any, or null. */
+    overwriteIfMatch: string | null;
+  };
   tuning: UploadTuning;
   /** Aborted when the job is paused, cancelled or the engine closes. */
   inspectSignal: AbortSignal;
@@ -53,8 +65,9 @@ export interface FileJobInput {
 }
 
 /**
- * Runs one file: inspects it, skips it when S3 already has the same bytes, else uploads it
- * (continuing an interrupted upload), verifies it and stores its peaks.
+ * Runs one file: inspects it, skips it when S3 already has the same bytes, stops it when the key
+ * contains a different file it may not overwrite, else uploads it (continuing an interrupted
+ * upload), verifies it and stores its peaks.
  */
 export async function runFileJob(input: FileJobInput): Promise<FileJobOutcome> {
   const { s3, bucket, store, logger, job } = input;
@@ -77,7 +90,7 @@ export async function runFileJob(input: FileJobInput): Promise<FileJobOutcome> {
     if (record !== null) {
       // The upload completed before the last run could record it.
       await store.deleteRecord(job.id);
-      return { kind: 'uploaded', resumed: true };
+      return { kind: 'uploaded', resumed: true, replaced: record.replacing };
     }
     return {
       kind: 'skipped',
@@ -111,8 +124,13 @@ export async function runFileJob(input: FileJobInput): Promise<FileJobOutcome> {
     await forgetRecord(input, record);
     record = null;
   }
+  // The HEAD request above found the key's file, so this check costs no request. A record of an
+  // interrupted upload stays, and Replace continues from its parts.
+  if (stored !== null && !mayOverwrite(job.overwriteIfMatch, stored)) {
+    return { kind: 'conflict', message: conflictMessage(job.key, stored), etag: stored.etag };
+  }
   if (job.dryRun) {
-    return { kind: 'would-upload' };
+    return { kind: 'would-upload', replaced: stored !== null };
   }
 
   const current: UploadRecord = record ?? {
@@ -124,7 +142,9 @@ export async function runFileJob(input: FileJobInput): Promise<FileJobOutcome> {
     createPending: false,
     parts: [],
     previousSha256: stored?.sha256 ?? null,
+    replacing: false,
   };
+  current.replacing = stored !== null;
   await store.saveRecord(current);
 
   input.onPhase('uploading');
@@ -151,13 +171,25 @@ export async function runFileJob(input: FileJobInput): Promise<FileJobOutcome> {
     logger,
   });
   await storePeaks(input, inspection);
-  return { kind: 'uploaded', resumed };
+  return { kind: 'uploaded', resumed, replaced: stored !== null };
 }
 
 /** Returns the part size for a file: the setting, raised so the file fits in 10 000 parts. */
 export function choosePartSize(sizeBytes: number, configuredBytes: number): number {
   const needed = Math.ceil(sizeBytes / MAX_PARTS / MIB) * MIB;
   return Math.max(configuredBytes, MIN_PART_BYTES, needed);
+}
+
+function mayOverwrite(ifMatch: string | null, stored: StoredTrack): boolean {
+  return ifMatch === '*' || (ifMatch !== null && ifMatch === stored.etag);
+}
+
+function conflictMessage(key: string, stored: StoredTrack): string {
+  const choice = 'Replace overwrites it, Discard keeps it';
+  if (stored.sha256 === null) {
+    return `${key} already contains a file that Cratebox did not upload, so it cannot compare the two; ${choice}`;
+  }
+  return `a different recording is already stored as ${key}; ${choice}`;
 }
 
 // A track whose peaks object went missing gets it back; only then is the file inspected.

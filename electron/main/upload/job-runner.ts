@@ -85,7 +85,13 @@ async function runAttempts(
         inspect: context.inspect,
         store: context.store,
         logger: context.logger.child({ jobId: stored.id, key }),
-        job: { id: stored.id, path: stored.path, key, dryRun: stored.dryRun },
+        job: {
+          id: stored.id,
+          path: stored.path,
+          key,
+          dryRun: stored.dryRun,
+          overwriteIfMatch: stored.overwriteIfMatch,
+        },
         tuning: context.tuning,
         inspectSignal: run.inspect.signal,
         hooks: {

@@ -135,16 +135,30 @@ export function createJobScheduler(
   async function finish(entry: JobEntry, outcome: FileJobOutcome): Promise<void> {
     const stored = entry.stored;
     stored.message = null;
+    stored.replaced = false;
     if (outcome.kind === 'skipped') {
       stored.state = 'skipped';
       stored.skipReason = outcome.reason;
       stored.message = outcome.message;
       return;
     }
+    if (outcome.kind === 'conflict') {
+      stored.state = 'conflict';
+      stored.message = outcome.message;
+      stored.conflictEtag = outcome.etag;
+      logger.info(
+        { jobId: stored.id, key: stored.key },
+        'upload stopped: the key contains a different file',
+      );
+      return;
+    }
 
     stored.state = 'done';
+    stored.replaced = outcome.replaced;
     if (outcome.kind === 'would-upload') {
-      stored.message = 'would be uploaded (dry run)';
+      stored.message = outcome.replaced
+        ? `would replace the different file stored as ${stored.key ?? ''} (dry run)`
+        : 'would be uploaded (dry run)';
       return;
     }
 
@@ -152,7 +166,7 @@ export function createJobScheduler(
     stored.bytesSent = stored.bytesTotal;
     queue.deleteRecordAfterSave(stored.id);
     logger.info(
-      { jobId: stored.id, key: stored.key, bytes: stored.bytesTotal },
+      { jobId: stored.id, key: stored.key, bytes: stored.bytesTotal, replaced: outcome.replaced },
       'uploaded a track',
     );
     try {

@@ -119,6 +119,8 @@ export interface StoredTrack {
   sha256: string | null;
   /** Checksum S3 reports (ChecksumMode ENABLED); null when the server has none. */
   checksumSha256: string | null;
+  /** Entity tag of the object, which changes whenever the object is written again. */
+  etag: string | null;
   metadata: TrackMetadata;
 }
 
@@ -137,6 +139,7 @@ export async function headTrack(
       sizeBytes: head.ContentLength ?? -1,
       sha256: metadata.sha256,
       checksumSha256: head.ChecksumSHA256 ?? null,
+      etag: head.ETag ?? null,
       metadata,
     };
   } catch (error) {

@@ -55,8 +55,9 @@ export function secondsLeft(remainingBytes: number, bytesPerSecond: number): num
 }
 
 /**
- * Sums the queue. Byte totals cover files that are or will be uploaded (not skipped, failed,
- * cancelled or only checked in a dry run), so `bytesSent` reaches `bytesTotal` when all are done.
+ * Sums the queue. Byte totals cover files that are or will be uploaded (not skipped, conflicting,
+ * failed, cancelled or only checked in a dry run), so `bytesSent` reaches `bytesTotal` when all
+ * are done.
  */
 export function computeTotals(
   jobs: readonly UploadJobView[],
@@ -68,6 +69,7 @@ export function computeTotals(
     active: 0,
     done: 0,
     skipped: 0,
+    conflicts: 0,
     failed: 0,
     bytesTotal: 0,
     bytesSent: 0,
@@ -83,6 +85,8 @@ export function computeTotals(
       totals.done += 1;
     } else if (job.state === 'skipped') {
       totals.skipped += 1;
+    } else if (job.state === 'conflict') {
+      totals.conflicts += 1;
     } else if (job.state === 'failed') {
       totals.failed += 1;
     }
@@ -93,7 +97,11 @@ export function computeTotals(
       totals.reading.bytesTotal += job.bytesTotal;
     }
 
-    const counted = job.state !== 'skipped' && job.state !== 'failed' && job.state !== 'cancelled';
+    const counted =
+      job.state !== 'skipped' &&
+      job.state !== 'conflict' &&
+      job.state !== 'failed' &&
+      job.state !== 'cancelled';
     if (counted && !isDryRun(job)) {
       totals.bytesTotal += job.bytesTotal;
       totals.bytesSent += Math.min(job.bytesSent, job.bytesTotal);

@@ -43,9 +43,18 @@ export interface JobEntry {
 export const TERMINAL_STATES: ReadonlySet<UploadState> = new Set([
   'done',
   'skipped',
+  'conflict',
   'failed',
   'cancelled',
 ]);
+
+/** Settings of the jobs that {@link QueueState.addFiles} adds. */
+export interface NewJobOptions {
+  dryRun: boolean;
+  stagedCopies: boolean;
+  /** Whether the jobs overwrite a different file at their keys instead of stopping as conflicts. */
+  replaceDifferent: boolean;
+}
 
 /** In-memory queue with its views, progress events and persistence. */
 export interface QueueState {
@@ -56,11 +65,7 @@ export interface QueueState {
    * Adds a job per planned file and returns their ids. A file still pending from an earlier batch
    * (a migration started again after a crash) moves to this batch instead of being added twice.
    */
-  addFiles(
-    files: readonly PlannedFile[],
-    batchId: string,
-    options: { dryRun: boolean; stagedCopies: boolean },
-  ): string[];
+  addFiles(files: readonly PlannedFile[], batchId: string, options: NewJobOptions): string[];
   view(entry: JobEntry): UploadJobView;
   snapshot(): UploadSnapshot;
   /** Marks a job as changed for the next progress event and the next save. */
@@ -118,6 +123,7 @@ export function createQueueState(deps: {
       secondsLeft: active ? secondsLeft(stored.bytesTotal - stored.bytesSent, rate) : null,
       attempts: stored.attempts,
       resumed: stored.resumed,
+      replaced: stored.replaced,
     };
   }
 
@@ -182,11 +188,7 @@ export function createQueueState(deps: {
         batches.set(batch.id, batch);
       }
     },
-    addFiles(
-      files: readonly PlannedFile[],
-      batchId: string,
-      options: { dryRun: boolean; stagedCopies: boolean },
-    ): string[] {
+    addFiles(files: readonly PlannedFile[], batchId: string, options: NewJobOptions): string[] {
       const { dryRun } = options;
       const pending = new Map<string, JobEntry>();
       for (const entry of jobs.values()) {
@@ -256,11 +258,7 @@ export function createQueueState(deps: {
   };
 }
 
-function newJob(
-  file: PlannedFile,
-  batchId: string,
-  options: { dryRun: boolean; stagedCopies: boolean },
-): StoredJob {
+function newJob(file: PlannedFile, batchId: string, options: NewJobOptions): StoredJob {
   let state: StoredJob['state'] = 'queued';
   if (file.skip !== null) {
     state = 'skipped';
@@ -283,6 +281,9 @@ function newJob(
     resumed: false,
     dryRun: options.dryRun,
     stagedCopy: options.stagedCopies,
+    replaced: false,
+    overwriteIfMatch: options.replaceDifferent ? '*' : null,
+    conflictEtag: null,
   };
 }
 

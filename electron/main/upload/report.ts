@@ -24,7 +24,11 @@ export function buildReport(
     startedAt: batch.startedAt,
     finishedAt,
     summary: {
-      uploaded: count((entry) => entry.outcome === 'uploaded' || entry.outcome === 'would-upload'),
+      uploaded: count((entry) => entry.outcome === 'uploaded'),
+      replaced: count((entry) => entry.outcome === 'replaced'),
+      wouldUpload: count((entry) => entry.outcome === 'would-upload'),
+      wouldReplace: count((entry) => entry.outcome === 'would-replace'),
+      conflicts: count((entry) => entry.outcome === 'conflict'),
       unchanged: count((entry) => entry.reason === 'unchanged'),
       skippedNotAudio: count(
         (entry) => entry.reason === 'not-audio' || entry.reason === 'no-audio',
@@ -61,9 +65,14 @@ function entryOf(job: StoredJob): ReportEntry {
 function outcomeOf(job: StoredJob): ReportOutcome {
   switch (job.state) {
     case 'done':
-      return job.dryRun ? 'would-upload' : 'uploaded';
+      if (job.dryRun) {
+        return job.replaced ? 'would-replace' : 'would-upload';
+      }
+      return job.replaced ? 'replaced' : 'uploaded';
     case 'skipped':
       return 'skipped';
+    case 'conflict':
+      return 'conflict';
     case 'cancelled':
       return 'cancelled';
     default:
@@ -113,10 +122,17 @@ export async function readLatestReport(dir: string): Promise<MigrationReport | n
   return latest;
 }
 
-/** Report as read from disk; reports written before system files had their own count lack it. */
+// Counts that reports of earlier versions lack.
+type AddedCounts = 'skippedSystem' | 'wouldUpload' | 'replaced' | 'wouldReplace' | 'conflicts';
+
+/**
+ * Report as read from disk. Reports written before a count was added lack it. Dry-run reports
+ * written before `wouldUpload` existed count the files they would upload as `uploaded`.
+ */
 type StoredReport =
   | (Omit<MigrationReport, 'summary'> & {
-      summary: Omit<MigrationReport['summary'], 'skippedSystem'> & { skippedSystem?: number };
+      summary: Omit<MigrationReport['summary'], AddedCounts> &
+        Partial<Pick<MigrationReport['summary'], AddedCounts>>;
     })
   | null;
 
@@ -124,8 +140,18 @@ function withCurrentFields(report: StoredReport): MigrationReport | null {
   if (report === null) {
     return null;
   }
+  const { summary } = report;
+  const older = summary.wouldUpload === undefined;
   return {
     ...report,
-    summary: { ...report.summary, skippedSystem: report.summary.skippedSystem ?? 0 },
+    summary: {
+      ...summary,
+      uploaded: older && report.dryRun ? 0 : summary.uploaded,
+      wouldUpload: summary.wouldUpload ?? (report.dryRun ? summary.uploaded : 0),
+      replaced: summary.replaced ?? 0,
+      wouldReplace: summary.wouldReplace ?? 0,
+      conflicts: summary.conflicts ?? 0,
+      skippedSystem: summary.skippedSystem ?? 0,
+    },
   };
 }

@@ -25,7 +25,7 @@ export interface PlannedFile {
   sizeBytes: number;
   mtimeMs: number;
   skip: { reason: SkipReason; message: string } | null;
-  /** Reason the file cannot be uploaded at all (no usable key, unreadable); null when it can. */
+  /** Reason the file or folder cannot be read; null when it can. */
   error: string | null;
 }
 
@@ -41,8 +41,8 @@ export interface PlanOptions {
 /**
  * Walks the sources and returns every file in them, sorted by name, with its key. Folders are
  * walked recursively, following symbolic links but never into a folder that contains the link.
- * Files of the operating system and of Dropbox, conflicted copies and files whose keys collide
- * are marked as skipped.
+ * Files of the operating system and of Dropbox, conflicted copies, files whose names cannot be keys
+ * and files whose keys collide are marked as skipped.
  */
 export async function planSources(
   sources: UploadSource[],
@@ -172,7 +172,8 @@ function planFile(path: string, name: string, info: Stats): PlannedFile {
   try {
     file.key = trackKeyForPath(name);
   } catch (error) {
-    file.error = errorText(error);
+    // No retry can give the file a key: it is skipped, with the name to change.
+    file.skip = { reason: 'invalid-name', message: errorText(error) };
   }
   return file;
 }
@@ -240,7 +241,7 @@ function markCollisions(files: PlannedFile[], label: (file: PlannedFile) => stri
       const names = others.map((other) => `"${label(other)}"`).join(', ');
       file.skip = {
         reason: 'key-collision',
-        message: `"${label(file)}" and ${names} map to the same key ${file.key}${collisionHint(file, others)}; rename one of them`,
+        message: `"${label(file)}" and ${names} map to the same key ${file.key}${collisionHint(file, others)}; rename or delete one of them`,
       };
     }
   }
@@ -248,13 +249,53 @@ function markCollisions(files: PlannedFile[], label: (file: PlannedFile) => stri
 
 function collisionHint(file: PlannedFile, others: PlannedFile[]): string {
   const nfc = file.name.normalize('NFC');
-  if (others.some((other) => other.name.normalize('NFC') === nfc)) {
-    return ' (the names differ only in Unicode normalization, NFC and NFD)';
+  const twin = others.find((other) => other.name.normalize('NFC') === nfc);
+  if (twin !== undefined) {
+    return normalizationHint(file.name, twin.name);
   }
   if (others.some((other) => other.name.normalize('NFC').toLowerCase() === nfc.toLowerCase())) {
     return ' (the names differ only in letter case)';
   }
   return '';
+}
+
+/**
+ * Describes how two names that differ only in Unicode normalization spell their first differing
+ * character, because the names look identical on screen. For example, `ñ` is one code point
+ * (U+00F1) in NFC, as keyboards type it, and `n` plus a combining tilde (U+006E U+0303) in NFD,
+ * as the macOS HFS+ file system stores names.
+ */
+function normalizationHint(name: string, twin: string): string {
+  const own = graphemes(name);
+  const theirs = graphemes(twin);
+  const index = own.findIndex((cluster, at) => cluster !== theirs[at]);
+  const cluster = own[index];
+  const other = theirs[index];
+  if (index < 0 || cluster === undefined || other === undefined) {
+    return ' (the names differ only in Unicode normalization)';
+  }
+  return (
+    `: the names look alike but spell "${cluster.normalize('NFC')}" differently, ` +
+    `this one as ${describeSpelling(cluster)} and the other as ${describeSpelling(other)}`
+  );
+}
+
+function describeSpelling(cluster: string): string {
+  const codePoints = [...cluster]
+    .map((char) => `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`)
+    .join(' ');
+  if (cluster === cluster.normalize('NFC')) {
+    return `${codePoints} (precomposed, NFC)`;
+  }
+  if (cluster === cluster.normalize('NFD')) {
+    return `${codePoints} (decomposed, NFD)`;
+  }
+  return codePoints;
+}
+
+function graphemes(text: string): string[] {
+  const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+  return Array.from(segmenter.segment(text), (part) => part.segment);
 }
 
 async function statOrError(path: string): Promise<Stats | string> {

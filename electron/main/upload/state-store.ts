@@ -14,6 +14,7 @@ const uploadState = z.enum([
   'verifying',
   'done',
   'skipped',
+  'conflict',
   'failed',
   'cancelled',
 ]);
@@ -27,6 +28,7 @@ const skipReason = z.enum([
   'system-file',
   'conflicted-copy',
   'key-collision',
+  'invalid-name',
 ]);
 
 const storedJobSchema = z.object({
@@ -48,6 +50,15 @@ const storedJobSchema = z.object({
   dryRun: z.boolean(),
   /** Whether `path` is a temporary copy that web mode made of a file sent by the browser. */
   stagedCopy: z.boolean().default(false),
+  /** Whether the upload replaced, or in a dry run would replace, a different file at the key. */
+  replaced: z.boolean().default(false),
+  /**
+   * Different file at the key that the job may overwrite, as in an HTTP If-Match header: its
+   * ETag, `*` for any file, or null when the job stops as a conflict instead.
+   */
+  overwriteIfMatch: z.string().nullable().default(null),
+  /** ETag of the different file found at the key when the job stopped as a conflict. */
+  conflictEtag: z.string().nullable().default(null),
 });
 
 const storedBatchSchema = z.object({
@@ -86,6 +97,8 @@ const uploadRecordSchema = z.object({
   ),
   /** Hex sha256 the key held before this upload began, or null when it held no track. */
   previousSha256: z.string().nullable(),
+  /** Whether the key contained another file when this upload began, which the upload replaces. */
+  replacing: z.boolean().default(false),
 });
 
 /** One file of the upload queue as stored on disk. */

@@ -80,7 +80,11 @@ export function createUploadEngine(deps: UploadEngineDeps): UploadEngine {
       const dryRun = options.dryRun ?? false;
       const stagedCopies = options.stagedCopies ?? false;
       const files = await planSources(sources, { root: options.root, stagedCopies, logger });
-      const jobIds = queue.addFiles(files, batchId, { dryRun, stagedCopies });
+      const jobIds = queue.addFiles(files, batchId, {
+        dryRun,
+        stagedCopies,
+        replaceDifferent: options.replaceDifferent ?? false,
+      });
       queue.batches.set(batchId, {
         id: batchId,
         origin: options.origin,
@@ -144,16 +148,22 @@ export function createUploadEngine(deps: UploadEngineDeps): UploadEngine {
       return queue.view(entry);
     },
 
-    retry(id: string): UploadJobView {
+    retry(id: string, options: { replace?: boolean } = {}): UploadJobView {
       const entry = entryOf(id);
       const { stored } = entry;
-      const retryable = stored.state === 'failed' || stored.state === 'cancelled';
+      const retryable =
+        stored.state === 'failed' || stored.state === 'cancelled' || stored.state === 'conflict';
       if (entry.run === null && retryable && stored.key !== null && !closed) {
+        const replace = options.replace === true && stored.state === 'conflict';
+        if (replace) {
+          // Pinned to the file the user saw, so a file stored since then stops the job again.
+          stored.overwriteIfMatch = stored.conflictEtag ?? '*';
+        }
         stored.state = 'queued';
         stored.message = null;
         // The batch report is written again once the retried job ends.
         batches.reopen(stored.batchId);
-        logger.info({ jobId: id, key: stored.key }, 'upload retried');
+        logger.info({ jobId: id, key: stored.key, replace }, 'upload retried');
         queue.changed(entry);
         scheduler.pump();
       }
@@ -191,7 +201,8 @@ export function createUploadEngine(deps: UploadEngineDeps): UploadEngine {
       for (const entry of [...queue.jobs.values()]) {
         const { state, batchId } = entry.stored;
         const ended = state === 'done' || state === 'skipped' || state === 'cancelled';
-        // Failed jobs stay: they may hold a multipart upload that a retry or a cancel needs.
+        // Failed jobs stay, because they may hold a multipart upload that a retry or a cancel
+        // needs. Conflicts stay until the user replaces or discards them.
         if (entry.run === null && ended && queue.batches.get(batchId)?.finished !== false) {
           queue.remove(entry.stored.id);
         }

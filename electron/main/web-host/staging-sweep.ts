@@ -3,6 +3,9 @@ import { join } from 'node:path';
 
 import { isNotFound } from '../upload/atomic-json';
 
+/** File that marks a batch folder whose files were queued, by this process or an earlier one. */
+export const QUEUED_MARKER = '.queued';
+
 /** What the web host knows about staged files beyond the folder's contents. */
 export interface StagingClaims {
   /**
@@ -30,8 +33,9 @@ export interface SweepInput {
 /**
  * Deletes the staged files that no job may read again, and batch folders left empty. A file stays
  * while it is being queued or a job of any storage session may read it (a failed job may be
- * retried, a paused one resumed after a restart). Otherwise it goes when a job read it, or when
- * its batch is abandoned: the page that staged it never queued it and wrote nothing for a while.
+ * retried, a paused one resumed after a restart). Otherwise it goes when a job read it (known
+ * from the claims, or from the batch's queued marker after a restart), or when its batch is
+ * abandoned: the page that staged it never queued it and wrote nothing for a while.
  */
 export async function sweepStaging(input: SweepInput): Promise<void> {
   const { root, claims } = input;
@@ -55,6 +59,11 @@ export async function sweepStaging(input: SweepInput): Promise<void> {
     const batchDir = join(root, batch.name);
     const files = await filesOf(batchDir);
     const abandoned = (await lastWrite(batchDir, files)) < input.abandonedBefore;
+    const marker = join(batchDir, QUEUED_MARKER);
+    const queuedEarlier = await stat(marker).then(
+      () => true,
+      () => false,
+    );
 
     const stale: string[] = [];
     for (const { path } of files) {
@@ -66,7 +75,9 @@ export async function sweepStaging(input: SweepInput): Promise<void> {
       }
       if (inUse.has(path)) {
         claims.queued.set(path, queuedIn ?? current);
-      } else if (queuedIn !== undefined || abandoned) {
+      } else if (queuedIn !== undefined || queuedEarlier || abandoned) {
+        // A marked file without a claim was queued by an earlier process: this process claims
+        // every file it queues before it writes the marker.
         stale.push(path);
       }
     }
@@ -75,6 +86,7 @@ export async function sweepStaging(input: SweepInput): Promise<void> {
     stale.forEach((path) => claims.queued.delete(path));
     if (stale.length === files.length) {
       // rmdir, not rm: a file that appeared since the listing keeps the folder.
+      await rm(marker, { force: true });
       await rmdir(batchDir).catch(() => undefined);
     }
   }
@@ -95,6 +107,9 @@ async function filesOf(batchDir: string): Promise<StagedFile[]> {
   const names = await readdir(batchDir).catch(() => [] as string[]);
   const files = await Promise.all(
     names.map(async (name) => {
+      if (name === QUEUED_MARKER) {
+        return null;
+      }
       const path = join(batchDir, name);
       const info = await stat(path).catch(() => null);
       return info?.isFile() === true ? { path, mtimeMs: info.mtimeMs } : null;

@@ -1,10 +1,12 @@
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 import { CrateboxError } from '../../../shared/errors';
 import type { Handlers } from '../ipc/dispatch';
+import type { EventBus } from '../ipc/event-bus';
 import type { Logger } from '../log';
 import type { UploadEngine } from '../upload/engine-types';
-import { sweepStaging } from './staging-sweep';
+import { QUEUED_MARKER, sweepStaging } from './staging-sweep';
 import type { StagingClaims } from './staging-sweep';
 
 /** Options of {@link restrictToStaging}. */
@@ -16,6 +18,11 @@ export interface StagingOptions {
   /** Local paths that upload jobs of any storage session may still read. */
   pathsInUse: () => Promise<Set<string>>;
   logger: Logger;
+  /**
+   * Event bus of the services. A sweep follows each batch report on it, which also covers
+   * batches queued before a restart.
+   */
+  bus?: EventBus;
   /**
    * Time after the last write into a batch folder at which its files that were never queued
    * count as abandoned (the page was closed while it staged them), in milliseconds.
@@ -45,9 +52,11 @@ const DEFAULT_SWEEP_INTERVAL_MS = 10 * 60 * 1000;
  * host, never an arbitrary local path, and messages name them as the user dropped them.
  *
  * A staged file is deleted once no job of any storage session may read it again: after its batch
- * ends, after finished jobs are cleared or a job is discarded, and by a sweep every
- * `sweepIntervalMs`. Files that a page staged but never queued are deleted once their batch
- * folder has seen no write for `abandonAfterMs`. A sweep starts at once.
+ * ends (a batch report on `bus`), after finished jobs are cleared or a job is discarded, and by a
+ * sweep every `sweepIntervalMs`. A queued batch's folder gets a marker file, so that a sweep after
+ * a restart knows its files were queued. Files that a page staged but never queued, because it
+ * was closed or reloaded meanwhile, are deleted once their batch folder has seen no write for
+ * `abandonAfterMs`. A sweep starts at once.
  */
 export function restrictToStaging(options: StagingOptions): StagingHandlers {
   const { handlers, engine, logger } = options;
@@ -77,6 +86,11 @@ export function restrictToStaging(options: StagingOptions): StagingHandlers {
     options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS,
   );
   timer.unref();
+  const unsubscribe = options.bus?.subscribe((event) => {
+    if (event === 'uploads.reportWritten') {
+      void sweep();
+    }
+  });
 
   return {
     handlers: {
@@ -97,6 +111,7 @@ export function restrictToStaging(options: StagingOptions): StagingHandlers {
         } finally {
           paths.forEach((path) => release(claims, path));
         }
+        await markQueued(paths, logger);
 
         const sweepAfter = (): void => void sweep();
         void target.whenBatchDone(added.batchId).then(sweepAfter, sweepAfter);
@@ -114,8 +129,23 @@ export function restrictToStaging(options: StagingOptions): StagingHandlers {
       },
     },
     sweep,
-    close: () => clearInterval(timer),
+    close: () => {
+      clearInterval(timer);
+      unsubscribe?.();
+    },
   };
+}
+
+// Without the marker, a job that finishes after a restart, before the first sweep has seen it in
+// use, would leave its file until the batch counts as abandoned.
+async function markQueued(paths: string[], logger: Logger): Promise<void> {
+  for (const batchDir of new Set(paths.map((path) => dirname(path)))) {
+    try {
+      await writeFile(join(batchDir, QUEUED_MARKER), '');
+    } catch (error) {
+      logger.warn({ err: error, batchDir }, 'marking a staged batch as queued failed');
+    }
+  }
 }
 
 // Staged files sit one level down, in their batch's folder: `<root>/<batch>/<file>`.

@@ -90,7 +90,9 @@ export async function startWebHost(options: WebHostOptions): Promise<WebHost> {
     if (!inUse || options.fallbackToFreePort !== true || requested === 0) {
       throw error;
     }
-    logger.warn({ port: requested }, 'port in use; listening on a free port instead');
+    // Falling back is how the default port is meant to work, and web mode prints it on the
+    // terminal, so this is no warning.
+    logger.info({ port: requested }, 'port in use; listening on a free port instead');
     await listen(server, 0);
   }
   const port = (server.address() as AddressInfo).port;

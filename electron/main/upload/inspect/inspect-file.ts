@@ -20,6 +20,7 @@ export type * from './types.js';
 
 const DEFAULT_PEAKS_PER_SECOND = 20;
 const DEFAULT_MAX_PEAKS = 8000;
+const WAVPACK_UNKNOWN_SAMPLES = 0xffffffff;
 
 /** Audio stream facts from music-metadata. */
 interface AudioStream {
@@ -28,6 +29,8 @@ interface AudioStream {
   channels: number;
   /** Duration the container declares or estimates. */
   durationSeconds: number | null;
+  /** Sample frames the container declares, where music-metadata reports them. */
+  sampleCount: number | null;
 }
 
 /**
@@ -198,6 +201,7 @@ function audioStreamOf(metadata: IAudioMetadata | null, facts: ContainerFacts): 
     codec,
     channels: format.numberOfChannels ?? 2,
     durationSeconds: declaredDuration(format, facts),
+    sampleCount: format.numberOfSamples ?? null,
   };
 }
 
@@ -240,6 +244,19 @@ function exactDuration(
   }
   if (family === 'mp4' && stream?.durationSeconds && decoder) {
     return { seconds: stream.durationSeconds, source: 'the MP4 track header' };
+  }
+  // A WavPack block header counts the samples of the whole file, or holds 0xFFFFFFFF when the
+  // writer did not know it. music-metadata derives DSD durations differently, so only PCM counts.
+  // NOTE: Monkey's Audio (APE) headers state an exact frame count too, but APE is not checked.
+  if (
+    stream?.container === 'WavPack' &&
+    stream.codec === 'PCM' &&
+    stream.durationSeconds &&
+    stream.sampleCount !== null &&
+    stream.sampleCount !== WAVPACK_UNKNOWN_SAMPLES &&
+    decoder
+  ) {
+    return { seconds: stream.durationSeconds, source: 'the WavPack header' };
   }
   return null;
 }

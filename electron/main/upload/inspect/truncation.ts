@@ -12,6 +12,19 @@ import { ZERO_TAIL_MIN_BYTES } from './zero-tail.js';
 export const TRUNCATION_TOLERANCE_SECONDS = 0.5;
 
 /**
+ * Audio that may be missing from a WAV or AIFF file before it counts as truncated. Their headers
+ * state the data size exactly, so this only absorbs writers that miscount by a header's size
+ * (44 bytes are 5.5 ms of 8 kHz 8-bit mono).
+ */
+export const PCM_TRUNCATION_TOLERANCE_SECONDS = 0.01;
+
+/**
+ * Bytes by which a RIFF or FORM header may overstate the file size: writers that count the
+ * 8-byte header itself, or a final pad byte they never wrote.
+ */
+const HEADER_SIZE_SLACK_BYTES = 9;
+
+/**
  * Families whose complete streams do not end in thousands of zero bytes, MP4 `free` boxes aside.
  */
 const COMPRESSED: ReadonlySet<AudioFamily> = new Set(['mpeg', 'adts', 'flac', 'ogg', 'mp4']);
@@ -45,8 +58,12 @@ export type TruncationVerdict =
  * - a compressed stream ends in at least {@link ZERO_TAIL_MIN_BYTES} zero bytes (an interrupted
  *   download that pre-allocated the file); PCM is exempt because digital silence is zeros;
  * - fewer samples decode than the container's exact count (FLAC STREAMINFO, MP3 Xing/Info/VBRI
- *   frame count, MP4 track duration) by more than {@link TRUNCATION_TOLERANCE_SECONDS};
- * - a WAV/AIFF data chunk or MP4 box runs past the end of the file, or an Ogg page is cut off.
+ *   frame count, MP4 track duration, WavPack sample count) by more than
+ *   {@link TRUNCATION_TOLERANCE_SECONDS};
+ * - a WAV/AIFF data chunk misses more than {@link PCM_TRUNCATION_TOLERANCE_SECONDS} of audio;
+ * - a WAV/AIFF chunk after the audio, or the size in its RIFF/FORM header, runs past the end of
+ *   the file, which means tags or other data after the audio are missing;
+ * - an MP4 box runs past the end of the file, or an Ogg page is cut off.
  * Bitrate-based duration estimates never count, because they can be far off on valid VBR files.
  *
  * NOTE: an MPEG or ADTS stream without a Xing/Info/VBRI header that is cut cleanly (no zero
@@ -57,6 +74,9 @@ export function judgeTruncation(evidence: TruncationEvidence): TruncationVerdict
   const warnings: string[] = [];
   let stop = evidence.decodedSeconds;
   let total = evidence.declared?.seconds ?? evidence.containerSeconds;
+  let declared = evidence.declared;
+  // Causes about data after the audio, which leave the audio itself complete.
+  let afterAudio: string[] = [];
 
   if (zeroTailIsPadding(evidence)) {
     causes.push(
@@ -65,8 +85,7 @@ export function judgeTruncation(evidence: TruncationEvidence): TruncationVerdict
     );
   }
 
-  const declared = evidence.declared;
-  const shortfall =
+  let shortfall =
     declared !== null && stop !== null && declared.seconds - stop > TRUNCATION_TOLERANCE_SECONDS;
 
   if (evidence.pcm) {
@@ -75,6 +94,12 @@ export function judgeTruncation(evidence: TruncationEvidence): TruncationVerdict
     total = pcm.declaredSeconds ?? total;
     causes.push(...pcm.causes);
     warnings.push(...pcm.warnings);
+    afterAudio = pcm.afterAudio;
+    if (pcm.cut && pcm.declaredSeconds !== null) {
+      // The data chunk states the length exactly, so the message compares with it.
+      declared = { seconds: pcm.declaredSeconds, source: `the ${evidence.pcm.container} header` };
+      shortfall = true;
+    }
   }
   if (evidence.ogg) {
     const ogg = checkOgg(evidence.ogg, evidence);
@@ -88,7 +113,10 @@ export function judgeTruncation(evidence: TruncationEvidence): TruncationVerdict
   }
 
   if (causes.length === 0 && !shortfall) {
-    return { truncated: false, warnings };
+    if (afterAudio.length === 0) {
+      return { truncated: false, warnings };
+    }
+    return { truncated: true, message: truncatedMessage(afterAudio) };
   }
 
   const parts = [...causes];
@@ -101,10 +129,11 @@ export function judgeTruncation(evidence: TruncationEvidence): TruncationVerdict
     const of = total !== null && total > stop ? ` of ${formatSeconds(total)}` : '';
     parts.unshift(`the audio stops at ${formatSeconds(stop)}${of}`);
   }
-  return {
-    truncated: true,
-    message: `Truncated: ${parts.join(', and ')}. Download or export the file again.`,
-  };
+  return { truncated: true, message: truncatedMessage(parts) };
+}
+
+function truncatedMessage(parts: string[]): string {
+  return `Truncated: ${parts.join(', and ')}. Download or export the file again.`;
 }
 
 interface Findings {
@@ -132,14 +161,17 @@ function zerosFrom(offset: number, evidence: TruncationEvidence): boolean {
 }
 
 function checkPcm(layout: PcmLayout): Findings & {
+  /** Whether the data chunk misses more than the tolerance. */
+  cut: boolean;
+  afterAudio: string[];
   presentSeconds: number;
   declaredSeconds: number | null;
 } {
-  const findings: Findings = { causes: [], warnings: [] };
+  const findings = { causes: [] as string[], warnings: [] as string[], afterAudio: [] as string[] };
   const rate = layout.sampleRate;
   const frameBytes = layout.bytesPerFrame;
   if (rate <= 0 || frameBytes <= 0) {
-    return { ...findings, presentSeconds: 0, declaredSeconds: null };
+    return { ...findings, cut: false, presentSeconds: 0, declaredSeconds: null };
   }
 
   const presentFrames = Math.floor(layout.availableDataBytes / frameBytes);
@@ -149,29 +181,59 @@ function checkPcm(layout: PcmLayout): Findings & {
   );
   const missingSeconds = (declaredFrames - presentFrames) / rate;
   const chunk = layout.container === 'WAV' ? 'data' : 'SSND';
+  const cut =
+    layout.declaredDataBytes !== null && missingSeconds > PCM_TRUNCATION_TOLERANCE_SECONDS;
 
   if (layout.declaredDataBytes === null) {
     findings.warnings.push(
-      `The WAV header does not state the size of its ${chunk} chunk, as a recorder that was ` +
-        'stopped before it finished the file leaves it; the audio was read to the end of the file.',
+      `The ${layout.container} header does not state the size of its ${chunk} chunk, as a ` +
+        'program writing to a pipe or a recorder stopped before it finished the file leaves ' +
+        'it; the audio was read to the end of the file.',
     );
-  } else if (missingSeconds > TRUNCATION_TOLERANCE_SECONDS) {
+  } else if (cut) {
     findings.causes.push(
-      `the ${chunk} chunk declares ${formatBytes(layout.declaredDataBytes)} bytes of audio but ` +
-        `the file holds only ${formatBytes(layout.availableDataBytes)}`,
+      `the ${chunk} chunk holds only ${formatBytes(layout.availableDataBytes)} of its ` +
+        `${formatBytes(layout.declaredDataBytes)} bytes`,
     );
   } else if (missingSeconds > 0) {
     findings.warnings.push(
       `The last ${Math.round(missingSeconds * 1000)} ms of audio that the ${layout.container} ` +
         'header declares are missing from the file.',
     );
+  } else {
+    findings.afterAudio.push(...checkAfterAudio(layout));
   }
 
   return {
     ...findings,
+    cut,
     presentSeconds: presentFrames / rate,
     declaredSeconds: declaredFrames > 0 ? declaredFrames / rate : null,
   };
+}
+
+/** Finds chunks after complete audio that the end of the file cuts off. */
+function checkAfterAudio(layout: PcmLayout): string[] {
+  const header = layout.container === 'WAV' ? 'RIFF' : 'FORM';
+  const { cutChunk, declaredFileBytes, fileBytes } = layout;
+  const headerShort =
+    declaredFileBytes !== null && declaredFileBytes > fileBytes + HEADER_SIZE_SLACK_BYTES;
+  // A header whose size matches the file outweighs a cut chunk, which a chunk walk thrown off by
+  // a writer's miscounted size could report.
+  if (cutChunk && (declaredFileBytes === null || headerShort)) {
+    return [
+      `the file ends inside its '${cutChunk.id}' chunk, after ` +
+        `${formatBytes(cutChunk.presentBytes)} of its ${formatBytes(cutChunk.declaredBytes)} ` +
+        'bytes, so tags or other data after the audio are missing',
+    ];
+  }
+  if (headerShort) {
+    return [
+      `the ${header} header declares ${formatBytes(declaredFileBytes)} bytes but the file ` +
+        `holds only ${formatBytes(fileBytes)}, so tags or other data after the audio are missing`,
+    ];
+  }
+  return [];
 }
 
 function checkOgg(walk: OggPageWalk, evidence: TruncationEvidence): Findings {

@@ -1,46 +1,49 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
-import type { FormEvent, ReactElement, ReactNode } from 'react';
+import type { FormEvent, ReactElement } from 'react';
 
-import type { PublicSettings, SettingsUpdate } from '../../../../shared/settings';
+import { CrateboxError, fieldProblemsOf } from '../../../../shared/errors';
+import type { FieldProblem } from '../../../../shared/errors';
+import { settingsFieldLabel, settingsUpdateSchema } from '../../../../shared/settings';
+import type { PublicSettings } from '../../../../shared/settings';
+import { normalizeCloudFrontDomain } from '../../../../shared/settings-rules';
 import { useShell } from '../../api/shell-context';
 import { useOnReconnect } from '../../api/use-connection';
+import {
+  FIELDS_OF,
+  keyPairField,
+  sectionOf,
+  toDraft,
+  toUpdate,
+  visibleFields,
+} from './settings-draft';
+import type { Draft, KeyPairDraft, Section } from './settings-draft';
+import { Field, FieldError, invalidProps } from './settings-field';
+import type { FieldErrors } from './settings-field';
 
-interface KeyPairDraft {
-  id: string;
-  privateKeyPath: string;
-}
-
-interface Draft {
-  mode: 'embedded' | 'aws';
-  bucket: string;
-  region: string;
-  endpoint: string;
-  forcePathStyle: boolean;
-  profile: string;
-  accessKeyId: string;
-  secretAccessKey: string;
-  cloudfrontEnabled: boolean;
-  domain: string;
-  keyPairs: [KeyPairDraft, KeyPairDraft];
-  activeKeyPairId: string;
-  policy: 'canned' | 'custom';
-  resource: string;
-  ipRange: string;
-  urlLifetimeSeconds: number;
-  parallelFiles: number;
-  parallelParts: number;
-  partSizeMiB: number;
-}
-
-/** Settings screen: storage (embedded or AWS), CloudFront delivery and upload concurrency. */
+/**
+ * Settings screen: storage (embedded or AWS), CloudFront delivery and upload concurrency. It is a
+ * modal `<dialog>`, so focus stays inside it and Escape closes it. Values are checked with the
+ * schema the main process uses before they are sent, and each problem shows below its input.
+ */
 export function SettingsDialog({ onClose }: { onClose: () => void }): ReactElement {
   const { api, kind } = useShell();
+  const dialog = useRef<HTMLDialogElement>(null);
   const [settings, setSettings] = useState<PublicSettings | null>(null);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
+  const [domainNote, setDomainNote] = useState<string | null>(null);
   const [saving, setSaving] = useState(false);
   const [touched, setTouched] = useState<ReadonlySet<Section>>(new Set());
   const edited = useRef(false);
+  const focusFirstProblem = useRef(false);
+
+  useEffect(() => {
+    // React's development mode runs effects twice, and a second showModal() would throw.
+    if (dialog.current !== null && !dialog.current.open) {
+      dialog.current.showModal();
+    }
+  }, []);
 
   const load = useCallback(() => {
     api.invoke('settings.get', {}).then(
@@ -60,31 +63,122 @@ export function SettingsDialog({ onClose }: { onClose: () => void }): ReactEleme
     load();
   }, [load]);
 
-  const set = <K extends keyof Draft>(name: K, value: Draft[K]): void => {
+  useEffect(() => {
+    if (focusFirstProblem.current) {
+      focusFirstProblem.current = false;
+      dialog.current?.querySelector<HTMLElement>('[aria-invalid="true"]')?.focus();
+    }
+  }, [fieldErrors]);
+
+  const clearProblems = (fields: string[]): void => {
+    setError(null);
+    setFieldErrors((current) => {
+      const kept = Object.entries(current).filter(
+        ([field]) => !fields.some((edited) => field === edited || field.startsWith(`${edited}.`)),
+      );
+      return kept.length === Object.keys(current).length ? current : Object.fromEntries(kept);
+    });
+  };
+
+  const set = <K extends Exclude<keyof Draft, 'keyPairs'>>(name: K, value: Draft[K]): void => {
     edited.current = true;
     setDraft((current) => current && { ...current, [name]: value });
     setTouched((current) => new Set(current).add(sectionOf(name)));
+    clearProblems(FIELDS_OF[name]);
   };
+
+  const setKeyPair = (index: number, input: keyof KeyPairDraft, value: string): void => {
+    edited.current = true;
+    setDraft((current) => {
+      if (current === null) {
+        return current;
+      }
+      const pair = { ...current.keyPairs[index === 0 ? 0 : 1], [input]: value };
+      const keyPairs: Draft['keyPairs'] =
+        index === 0 ? [pair, current.keyPairs[1]] : [current.keyPairs[0], pair];
+      // Renaming the key that signs keeps it the signing key.
+      const renamedActive =
+        input === 'id' && current.activeKeyPairId === current.keyPairs[index]?.id;
+      return { ...current, keyPairs, ...(renamedActive && { activeKeyPairId: value }) };
+    });
+    setTouched((current) => new Set(current).add('cloudfront'));
+    clearProblems([keyPairField(index, input), 'delivery.cloudfront.keyPairs']);
+  };
+
   const locked = (name: string): boolean =>
-    settings?.fromEnvironment.some((field) => field === name || field.startsWith(`${name}.`)) ??
-    false;
+    Object.keys(settings?.fromEnvironment ?? {}).some(
+      (field) => field === name || field.startsWith(`${name}.`),
+    );
+
+  const showProblems = (problems: FieldProblem[]): void => {
+    focusFirstProblem.current = true;
+    setFieldErrors(Object.fromEntries(problems.map((problem) => [problem.field, problem.message])));
+  };
 
   const save = (event: FormEvent): void => {
     event.preventDefault();
     if (draft === null || settings === null) {
       return;
     }
+    const update = toUpdate(draft, settings, touched);
+    const checked = settingsUpdateSchema.safeParse(update);
+    if (!checked.success) {
+      showProblems(fieldProblemsOf(checked.error.issues, settingsFieldLabel));
+      return;
+    }
+
     setSaving(true);
     setError(null);
     api
-      .invoke('settings.update', toUpdate(draft, settings, touched))
-      .then(onClose, (failure: Error) => setError(failure.message))
+      .invoke('settings.update', update)
+      .then(onClose, (failure: Error) => {
+        if (failure instanceof CrateboxError && failure.fields.length > 0) {
+          showProblems(failure.fields);
+        } else {
+          setError(failure.message);
+        }
+      })
       .finally(() => setSaving(false));
   };
 
+  // Pasted distribution URLs keep working: the host name is what the field takes.
+  const tidyDomain = (): void => {
+    if (draft === null) {
+      return;
+    }
+    const domain = normalizeCloudFrontDomain(draft.domain);
+    if (domain === draft.domain.trim()) {
+      return;
+    }
+    const removed = [
+      ...(/^https:\/\//i.test(draft.domain.trim()) ? ['https://'] : []),
+      ...(/\/\s*$/.test(draft.domain) ? ['the trailing /'] : []),
+    ];
+    set('domain', domain);
+    setDomainNote(`Removed ${removed.join(' and ')}: this field takes the host name alone.`);
+  };
+
+  const shown = draft === null ? new Set<string>() : visibleFields(draft, kind === 'electron');
+  const formProblems = [
+    ...Object.entries(fieldErrors)
+      .filter(([field]) => !shown.has(field))
+      .map(([, message]) => message),
+    ...(error === null ? [] : [error]),
+  ];
+  const errors = fieldErrors;
+
   return (
-    <div className="dialog-backdrop" role="presentation">
-      <form className="dialog" role="dialog" aria-label="Settings" onSubmit={save}>
+    <dialog
+      ref={dialog}
+      className="dialog"
+      aria-label="Settings"
+      onCancel={(event) => {
+        // Unmounting closes the dialog, so React and the element agree on whether it is open.
+        event.preventDefault();
+        onClose();
+      }}
+    >
+      <form onSubmit={save} noValidate>
         <h2>Settings</h2>
         {draft === null ? (
           <p className="muted">{error ?? 'Loading…'}</p>
@@ -110,55 +204,77 @@ export function SettingsDialog({ onClose }: { onClose: () => void }): ReactEleme
               </label>
               {draft.mode === 'aws' && (
                 <>
-                  <Field label="Bucket">
+                  <Field field="storage.bucket" errors={errors}>
                     <input
                       value={draft.bucket}
                       onChange={(event) => set('bucket', event.target.value)}
                       required
+                      {...invalidProps(errors, 'storage.bucket')}
                     />
                   </Field>
-                  <Field label="Region">
+                  <Field field="storage.region" errors={errors}>
                     <input
                       value={draft.region}
                       placeholder="eu-west-1"
+                      disabled={locked('storage.region')}
                       onChange={(event) => set('region', event.target.value)}
+                      {...invalidProps(errors, 'storage.region')}
                     />
                   </Field>
-                  <Field label="AWS profile (from ~/.aws/config)">
+                  <Field field="storage.profile" hint="from ~/.aws/config" errors={errors}>
                     <input
                       value={draft.profile}
                       placeholder="default chain"
+                      disabled={locked('storage.profile')}
                       onChange={(event) => set('profile', event.target.value)}
+                      {...invalidProps(errors, 'storage.profile')}
                     />
                   </Field>
                   {kind === 'electron' && (
                     <>
-                      <Field label="Access key ID (optional; a profile is safer)">
+                      <Field
+                        field="storage.accessKeyId"
+                        hint="optional; a profile is safer"
+                        errors={errors}
+                      >
                         <input
                           value={draft.accessKeyId}
                           onChange={(event) => set('accessKeyId', event.target.value)}
+                          {...invalidProps(errors, 'storage.accessKeyId')}
                         />
                       </Field>
-                      <Field label="Secret access key (stored encrypted)">
+                      <Field
+                        field="storage.secretAccessKey"
+                        hint="stored encrypted"
+                        errors={errors}
+                      >
                         <input
                           type="password"
                           value={draft.secretAccessKey}
                           onChange={(event) => set('secretAccessKey', event.target.value)}
+                          {...invalidProps(errors, 'storage.secretAccessKey')}
                         />
                       </Field>
                     </>
                   )}
-                  <Field label="Endpoint (only for S3-compatible services)">
+                  <Field
+                    field="storage.endpoint"
+                    hint="only for S3-compatible services"
+                    errors={errors}
+                  >
                     <input
                       value={draft.endpoint}
                       placeholder="https://s3.amazonaws.com"
+                      disabled={locked('storage.endpoint')}
                       onChange={(event) => set('endpoint', event.target.value)}
+                      {...invalidProps(errors, 'storage.endpoint')}
                     />
                   </Field>
                   <label className="inline">
                     <input
                       type="checkbox"
                       checked={draft.forcePathStyle}
+                      disabled={locked('storage.forcePathStyle')}
                       onChange={(event) => set('forcePathStyle', event.target.checked)}
                     />{' '}
                     Path-style addressing
@@ -179,46 +295,46 @@ export function SettingsDialog({ onClose }: { onClose: () => void }): ReactEleme
               </label>
               {draft.cloudfrontEnabled && (
                 <>
-                  <Field label="Distribution domain">
+                  <Field field="delivery.cloudfront.domain" errors={errors} note={domainNote}>
                     <input
                       value={draft.domain}
                       placeholder="d111111abcdef8.cloudfront.net"
-                      onChange={(event) => set('domain', event.target.value)}
+                      onChange={(event) => {
+                        setDomainNote(null);
+                        set('domain', event.target.value);
+                      }}
+                      onBlur={tidyDomain}
                       required
+                      {...invalidProps(errors, 'delivery.cloudfront.domain')}
                     />
                   </Field>
                   {draft.keyPairs.map((pair, index) => (
                     <div className="key-pair" key={index}>
                       <Field
-                        label={
-                          index === 0 ? 'Public key ID' : 'Next public key ID (rotation, optional)'
-                        }
+                        field={keyPairField(index, 'id')}
+                        hint={index === 0 ? undefined : 'rotation, optional'}
+                        errors={errors}
                       >
                         <input
                           value={pair.id}
-                          onChange={(event) =>
-                            set(
-                              'keyPairs',
-                              replaceAt(draft.keyPairs, index, { ...pair, id: event.target.value }),
-                            )
-                          }
+                          onChange={(event) => setKeyPair(index, 'id', event.target.value)}
                           required={index === 0}
+                          {...invalidProps(errors, keyPairField(index, 'id'))}
                         />
                       </Field>
-                      <Field label="Private key file (PEM)">
+                      <Field
+                        field={keyPairField(index, 'privateKeyPath')}
+                        hint="PEM"
+                        errors={errors}
+                      >
                         <input
                           value={pair.privateKeyPath}
                           placeholder="/path/to/private_key.pem"
                           onChange={(event) =>
-                            set(
-                              'keyPairs',
-                              replaceAt(draft.keyPairs, index, {
-                                ...pair,
-                                privateKeyPath: event.target.value,
-                              }),
-                            )
+                            setKeyPair(index, 'privateKeyPath', event.target.value)
                           }
                           required={index === 0 || pair.id !== ''}
+                          {...invalidProps(errors, keyPairField(index, 'privateKeyPath'))}
                         />
                       </Field>
                       <label className="inline">
@@ -233,7 +349,9 @@ export function SettingsDialog({ onClose }: { onClose: () => void }): ReactEleme
                       </label>
                     </div>
                   ))}
-                  <Field label="Policy">
+                  <FieldError field="delivery.cloudfront.keyPairs" errors={errors} />
+                  <FieldError field="delivery.cloudfront.activeKeyPairId" errors={errors} />
+                  <Field field="delivery.cloudfront.policy" errors={errors}>
                     <select
                       value={draft.policy}
                       onChange={(event) => set('policy', event.target.value as Draft['policy'])}
@@ -244,38 +362,49 @@ export function SettingsDialog({ onClose }: { onClose: () => void }): ReactEleme
                   </Field>
                   {draft.policy === 'custom' && (
                     <>
-                      <Field label="Resource (wildcards allowed)">
+                      <Field
+                        field="delivery.cloudfront.resource"
+                        hint="wildcards allowed"
+                        errors={errors}
+                      >
                         <input
                           value={draft.resource}
                           placeholder="https://DOMAIN/tracks/*"
                           onChange={(event) => set('resource', event.target.value)}
+                          {...invalidProps(errors, 'delivery.cloudfront.resource')}
                         />
                       </Field>
-                      <Field label="Allowed IP range (CIDR, optional)">
+                      <Field
+                        field="delivery.cloudfront.ipRange"
+                        hint="CIDR, optional"
+                        errors={errors}
+                      >
                         <input
                           value={draft.ipRange}
                           placeholder="203.0.113.0/24"
                           onChange={(event) => set('ipRange', event.target.value)}
+                          {...invalidProps(errors, 'delivery.cloudfront.ipRange')}
                         />
                       </Field>
                     </>
                   )}
                 </>
               )}
-              <Field label="Signed URL lifetime (seconds)">
+              <Field field="delivery.urlLifetimeSeconds" hint="seconds" errors={errors}>
                 <input
                   type="number"
                   min={60}
                   value={draft.urlLifetimeSeconds}
                   disabled={locked('delivery.urlLifetimeSeconds')}
                   onChange={(event) => set('urlLifetimeSeconds', Number(event.target.value))}
+                  {...invalidProps(errors, 'delivery.urlLifetimeSeconds')}
                 />
               </Field>
             </fieldset>
 
             <fieldset>
               <legend>Uploads</legend>
-              <Field label="Files in parallel">
+              <Field field="uploads.parallelFiles" errors={errors}>
                 <input
                   type="number"
                   min={1}
@@ -283,9 +412,10 @@ export function SettingsDialog({ onClose }: { onClose: () => void }): ReactEleme
                   value={draft.parallelFiles}
                   disabled={locked('uploads.parallelFiles')}
                   onChange={(event) => set('parallelFiles', Number(event.target.value))}
+                  {...invalidProps(errors, 'uploads.parallelFiles')}
                 />
               </Field>
-              <Field label="Parts in parallel per file">
+              <Field field="uploads.parallelParts" errors={errors}>
                 <input
                   type="number"
                   min={1}
@@ -293,9 +423,10 @@ export function SettingsDialog({ onClose }: { onClose: () => void }): ReactEleme
                   value={draft.parallelParts}
                   disabled={locked('uploads.parallelParts')}
                   onChange={(event) => set('parallelParts', Number(event.target.value))}
+                  {...invalidProps(errors, 'uploads.parallelParts')}
                 />
               </Field>
-              <Field label="Part size (MiB)">
+              <Field field="uploads.partSizeMiB" hint="MiB" errors={errors}>
                 <input
                   type="number"
                   min={5}
@@ -303,20 +434,19 @@ export function SettingsDialog({ onClose }: { onClose: () => void }): ReactEleme
                   value={draft.partSizeMiB}
                   disabled={locked('uploads.partSizeMiB')}
                   onChange={(event) => set('partSizeMiB', Number(event.target.value))}
+                  {...invalidProps(errors, 'uploads.partSizeMiB')}
                 />
               </Field>
             </fieldset>
-            {settings !== null && settings.fromEnvironment.length > 0 && (
-              <p className="muted small">
-                Set by environment variables (read-only here): {settings.fromEnvironment.join(', ')}
-              </p>
-            )}
+            {settings !== null && <EnvironmentNote settings={settings} />}
           </>
         )}
-        {error !== null && draft !== null && (
-          <p className="error" role="alert">
-            {error}
-          </p>
+        {formProblems.length > 0 && draft !== null && (
+          <div className="error" role="alert">
+            {formProblems.map((message) => (
+              <p key={message}>{message}</p>
+            ))}
+          </div>
         )}
         <div className="dialog-actions">
           <button type="button" onClick={onClose}>
@@ -327,146 +457,22 @@ export function SettingsDialog({ onClose }: { onClose: () => void }): ReactEleme
           </button>
         </div>
       </form>
-    </div>
+    </dialog>
   );
 }
 
-function Field({ label, children }: { label: string; children: ReactNode }): ReactElement {
+/** Names the environment variables that fix settings, and the fields they fix. */
+function EnvironmentNote({ settings }: { settings: PublicSettings }): ReactElement | null {
+  const entries = Object.entries(settings.fromEnvironment);
+  if (entries.length === 0) {
+    return null;
+  }
+  const names = entries.map(
+    ([field, variable]) => `${variable} (${settingsFieldLabel(field) ?? field})`,
+  );
   return (
-    <label className="field">
-      <span>{label}</span>
-      {children}
-    </label>
+    <p className="muted small" data-testid="environment-note">
+      Set by environment variables (read-only here): {names.join(', ')}
+    </p>
   );
-}
-
-function replaceAt(
-  pairs: [KeyPairDraft, KeyPairDraft],
-  index: number,
-  pair: KeyPairDraft,
-): [KeyPairDraft, KeyPairDraft] {
-  return index === 0 ? [pair, pairs[1]] : [pairs[0], pair];
-}
-
-function toDraft(settings: PublicSettings): Draft {
-  const { storage, delivery, uploads } = settings;
-  const cloudfront = delivery.cloudfront;
-  const ids = cloudfront?.keyPairIds ?? [];
-  return {
-    mode: storage.mode,
-    bucket: storage.mode === 'aws' ? storage.bucket : '',
-    region: storage.mode === 'aws' ? storage.region : '',
-    endpoint: storage.endpoint ?? '',
-    forcePathStyle: storage.mode === 'aws' && storage.forcePathStyle,
-    profile: storage.profile ?? '',
-    accessKeyId: '',
-    secretAccessKey: '',
-    cloudfrontEnabled: cloudfront !== null,
-    domain: cloudfront?.domain ?? '',
-    // Key file paths are not sent back to the renderer, so saving CloudFront needs them again.
-    keyPairs: [
-      { id: ids[0] ?? '', privateKeyPath: '' },
-      { id: ids[1] ?? '', privateKeyPath: '' },
-    ],
-    activeKeyPairId: cloudfront?.activeKeyPairId ?? '',
-    policy: cloudfront?.policy ?? 'canned',
-    resource: cloudfront?.resource ?? '',
-    ipRange: cloudfront?.ipRange ?? '',
-    urlLifetimeSeconds: delivery.urlLifetimeSeconds,
-    parallelFiles: uploads.parallelFiles,
-    parallelParts: uploads.parallelParts,
-    partSizeMiB: uploads.partSizeMiB,
-  };
-}
-
-type Section = 'storage' | 'cloudfront' | 'other';
-
-function sectionOf(name: keyof Draft): Section {
-  if (
-    [
-      'mode',
-      'bucket',
-      'region',
-      'endpoint',
-      'forcePathStyle',
-      'profile',
-      'accessKeyId',
-      'secretAccessKey',
-    ].includes(name)
-  ) {
-    return 'storage';
-  }
-  if (
-    [
-      'cloudfrontEnabled',
-      'domain',
-      'keyPairs',
-      'activeKeyPairId',
-      'policy',
-      'resource',
-      'ipRange',
-    ].includes(name)
-  ) {
-    return 'cloudfront';
-  }
-  return 'other';
-}
-
-// Only sections the user changed are sent: an untouched storage section must not restart the
-// store, and CloudFront key file paths are never sent back to the renderer to be resent.
-function toUpdate(
-  draft: Draft,
-  settings: PublicSettings,
-  touched: ReadonlySet<Section>,
-): SettingsUpdate {
-  const update: SettingsUpdate = {
-    uploads: {
-      parallelFiles: draft.parallelFiles,
-      parallelParts: draft.parallelParts,
-      partSizeMiB: draft.partSizeMiB,
-    },
-  };
-  const lockedNames = new Set(settings.fromEnvironment);
-
-  if (touched.has('storage') && !lockedNames.has('storage.bucket')) {
-    update.storage =
-      draft.mode === 'embedded'
-        ? { mode: 'embedded' }
-        : {
-            mode: 'aws',
-            bucket: draft.bucket.trim(),
-            ...(draft.region.trim() !== '' && { region: draft.region.trim() }),
-            endpoint: draft.endpoint.trim() === '' ? null : draft.endpoint.trim(),
-            forcePathStyle: draft.forcePathStyle,
-            profile: draft.profile.trim() === '' ? null : draft.profile.trim(),
-            ...(draft.accessKeyId !== '' && { accessKeyId: draft.accessKeyId.trim() }),
-            ...(draft.secretAccessKey !== '' && { secretAccessKey: draft.secretAccessKey }),
-          };
-  }
-
-  const delivery: NonNullable<SettingsUpdate['delivery']> = {};
-  if (!lockedNames.has('delivery.urlLifetimeSeconds')) {
-    delivery.urlLifetimeSeconds = draft.urlLifetimeSeconds;
-  }
-  if (touched.has('cloudfront') && !lockedNames.has('delivery.cloudfront')) {
-    const keyPairs = draft.keyPairs
-      .filter((pair) => pair.id.trim() !== '')
-      .map((pair) => ({ id: pair.id.trim(), privateKeyPath: pair.privateKeyPath.trim() }));
-    delivery.cloudfront = draft.cloudfrontEnabled
-      ? {
-          domain: draft.domain.trim(),
-          keyPairs,
-          activeKeyPairId: draft.activeKeyPairId || (keyPairs[0]?.id ?? ''),
-          policy: draft.policy,
-          resource:
-            draft.policy === 'custom' && draft.resource.trim() !== ''
-              ? draft.resource.trim()
-              : null,
-          ipRange:
-            draft.policy === 'custom' && draft.ipRange.trim() !== '' ? draft.ipRange.trim() : null,
-        }
-      : null;
-  }
-  update.delivery = delivery;
-  return update;
 }

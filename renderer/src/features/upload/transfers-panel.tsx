@@ -1,9 +1,10 @@
 import type { ReactElement } from 'react';
 
-import type { MigrationReport, UploadJobView } from '../../../../shared/uploads';
+import type { UploadJobView, WaitingQueue } from '../../../../shared/uploads';
 import { formatBytes } from '../../../../shared/byte-size';
 import { useConnectionState } from '../../api/use-connection';
 import { formatDuration } from '../../ui/format';
+import { ReportSummary } from './report-summary';
 import type { UploadsState } from './use-uploads';
 
 const STATE_LABELS: Record<UploadJobView['state'], string> = {
@@ -14,6 +15,7 @@ const STATE_LABELS: Record<UploadJobView['state'], string> = {
   verifying: 'Verifying',
   done: 'Uploaded',
   skipped: 'Skipped',
+  conflict: 'Name taken',
   failed: 'Failed',
   cancelled: 'Cancelled',
 };
@@ -26,7 +28,7 @@ const OFFLINE_TITLE = 'Not connected to the Cratebox host';
  * as not updating, without rates or times left, and without actions, which could not be sent.
  */
 export function TransfersPanel({ uploads }: { uploads: UploadsState }): ReactElement {
-  const { jobs, totals, staging, error, report } = uploads;
+  const { jobs, totals, staging, error, report, waitingElsewhere } = uploads;
   const ordered = [...jobs].reverse();
   const offline = useConnectionState() === 'lost';
   return (
@@ -35,7 +37,8 @@ export function TransfersPanel({ uploads }: { uploads: UploadsState }): ReactEle
         <h2>Transfers</h2>
         {totals !== null && totals.files > 0 && (
           <span className="muted" data-testid="transfer-totals">
-            {totals.done} uploaded · {totals.skipped} skipped · {totals.failed} failed
+            {totals.done} uploaded · {totals.skipped} skipped
+            {totals.conflicts > 0 && ` · ${totals.conflicts} name taken`} · {totals.failed} failed
             {totals.active > 0 &&
               ` · ${formatBytes(totals.bytesSent)} of ${formatBytes(totals.bytesTotal)}`}
             {totals.active > 0 &&
@@ -59,10 +62,14 @@ export function TransfersPanel({ uploads }: { uploads: UploadsState }): ReactEle
         </p>
       )}
       {staging !== null && (
-        <p className="muted" role="status">
-          Reading files: {staging.filesDone} of {staging.filesTotal}
+        <p className="muted" role="status" data-testid="staging-status">
+          Reading files: {staging.filesDone} of {staging.filesTotal}. Keep this page open until they
+          join the queue.
         </p>
       )}
+      {waitingElsewhere.map((queue) => (
+        <WaitingNotice key={queue.storage} queue={queue} />
+      ))}
       {error !== null && (
         <p className="error" role="alert" data-testid="upload-error">
           {error}
@@ -105,15 +112,18 @@ function JobRow({
   // A file read again on resume already has parts on the server, and the bar keeps showing them.
   const barShowsRead = reading && job.bytesSent === 0;
   const fraction = barShowsRead ? readFraction : fractionOf(job.bytesSent, job.bytesTotal);
-  const label =
-    reading && job.state === 'preparing'
-      ? `Reading ${Math.floor(readFraction * 100)}%`
-      : STATE_LABELS[job.state];
+  let label = STATE_LABELS[job.state];
+  if (reading && job.state === 'preparing') {
+    label = `Reading ${Math.floor(readFraction * 100)}%`;
+  } else if (job.state === 'done' && job.replaced) {
+    label = 'Replaced';
+  }
   const buttonProps = { disabled: offline, title: offline ? OFFLINE_TITLE : undefined };
   return (
     <li
       className={`job state-${job.state}`}
       data-testid="upload-job"
+      data-id={job.id}
       data-name={job.name}
       data-state={job.state}
     >
@@ -144,13 +154,25 @@ function JobRow({
             Retry
           </button>
         )}
-        {(job.state === 'failed' || job.state === 'cancelled') && (
+        {job.state === 'conflict' && (
           <button
             type="button"
             disabled={offline}
             title={
-              offline ? OFFLINE_TITLE : 'Remove from the queue and delete what was uploaded of it'
+              offline
+                ? OFFLINE_TITLE
+                : `Upload this file over the one stored as ${job.key ?? job.name}`
             }
+            onClick={() => act('replace', job.id)}
+          >
+            Replace
+          </button>
+        )}
+        {(job.state === 'failed' || job.state === 'cancelled' || job.state === 'conflict') && (
+          <button
+            type="button"
+            disabled={offline}
+            title={discardTitle(job, offline)}
             onClick={() => discard(job.id)}
           >
             Discard
@@ -171,7 +193,9 @@ function JobRow({
       )}
       {job.message !== null && (
         <p
-          className={job.state === 'failed' ? 'error small' : 'muted small'}
+          className={
+            job.state === 'failed' || job.state === 'conflict' ? 'error small' : 'muted small'
+          }
           data-testid="upload-message"
         >
           {job.message}
@@ -179,6 +203,30 @@ function JobRow({
       )}
     </li>
   );
+}
+
+// Each storage target keeps its own queue, so these jobs are out of sight until it is selected.
+function WaitingNotice({ queue }: { queue: WaitingQueue }): ReactElement {
+  const single = queue.files === 1;
+  const more = queue.files > queue.names.length ? ', …' : '';
+  const text =
+    `${queue.files} ${single ? 'file waits' : 'files wait'} for ${queue.storage} ` +
+    `(${queue.names.join(', ')}${more}). Select that storage in Settings to upload, retry or ` +
+    `discard ${single ? 'it' : 'them'}.`;
+  return (
+    <p className="notice small" role="status" data-testid="waiting-elsewhere">
+      {text}
+    </p>
+  );
+}
+
+function discardTitle(job: UploadJobView, offline: boolean): string {
+  if (offline) {
+    return OFFLINE_TITLE;
+  }
+  return job.state === 'conflict'
+    ? 'Remove from the queue and keep the stored file'
+    : 'Remove from the queue and delete what was uploaded of it';
 }
 
 // Rates and times left are left out while the connection is lost, because they would be stale.
@@ -201,29 +249,4 @@ function transferText(job: UploadJobView, offline: boolean): string {
 
 function fractionOf(part: number, whole: number): number {
   return whole > 0 ? Math.min(1, part / whole) : 0;
-}
-
-function ReportSummary({ report }: { report: MigrationReport }): ReactElement {
-  const { summary } = report;
-  return (
-    <details className="report" data-testid="last-report">
-      <summary>
-        Last {report.origin === 'cli' ? 'migration' : 'upload batch'}
-        {report.root !== null && ` of ${report.root}`}: {summary.uploaded} uploaded,{' '}
-        {summary.unchanged} unchanged, {summary.skippedNotAudio} not audio, {summary.skippedSystem}{' '}
-        system files, {summary.skippedOther} other skips, {summary.failed} failed
-        {report.dryRun && ' (dry run)'}
-      </summary>
-      <ul>
-        {report.entries
-          .filter((entry) => entry.outcome !== 'uploaded')
-          .map((entry) => (
-            <li key={entry.path} data-testid="report-entry">
-              <code>{entry.name ?? entry.path}</code>: {entry.outcome}
-              {entry.message !== null && ` — ${entry.message}`}
-            </li>
-          ))}
-      </ul>
-    </details>
-  );
 }

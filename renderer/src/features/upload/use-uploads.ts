@@ -5,6 +5,7 @@ import type {
   UploadJobView,
   UploadProgress,
   UploadTotals,
+  WaitingQueue,
 } from '../../../../shared/uploads';
 import type { BrowserFile } from './collect-files';
 import { filesOfEntries } from './collect-files';
@@ -17,6 +18,8 @@ import { useOnReconnect } from '../../api/use-connection';
 export interface UploadsState {
   jobs: UploadJobView[];
   totals: UploadTotals | null;
+  /** Unfinished jobs of other storage targets, which resume when that storage is selected. */
+  waitingElsewhere: WaitingQueue[];
   report: MigrationReport | null;
   staging: StagingProgress | null;
   /** Reason the last submission failed, if it did. */
@@ -24,7 +27,8 @@ export interface UploadsState {
   submitEntries: (entries: FileSystemEntry[], topLevelFiles: File[]) => void;
   submitBrowserFiles: (files: BrowserFile[]) => void;
   pickNative: (folders: boolean) => void;
-  act: (action: 'pause' | 'resume' | 'cancel' | 'retry', id: string) => void;
+  /** Runs an action on a job; `replace` retries a conflicting job over the file at its key. */
+  act: (action: 'pause' | 'resume' | 'cancel' | 'retry' | 'replace', id: string) => void;
   /** Removes a job from the queue, deleting its unfinished upload. */
   discard: (id: string) => void;
   clearFinished: () => void;
@@ -40,6 +44,7 @@ export function useUploads(): UploadsState {
   const { api } = shell;
   const [jobs, setJobs] = useState<UploadJobView[]>([]);
   const [totals, setTotals] = useState<UploadTotals | null>(null);
+  const [waitingElsewhere, setWaitingElsewhere] = useState<WaitingQueue[]>([]);
   const [report, setReport] = useState<MigrationReport | null>(null);
   const [staging, setStaging] = useState<StagingProgress | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -50,9 +55,10 @@ export function useUploads(): UploadsState {
 
   const loadQueue = useCallback(() => {
     api.invoke('uploads.list', {}).then(
-      (snapshot) => {
-        setJobs(snapshot.jobs);
-        setTotals(snapshot.totals);
+      (listing) => {
+        setJobs(listing.jobs);
+        setTotals(listing.totals);
+        setWaitingElsewhere(listing.waitingElsewhere);
       },
       (failure: Error) => setError(failure.message),
     );
@@ -84,6 +90,21 @@ export function useUploads(): UploadsState {
     };
   }, [api, loadQueue, loadReport]);
 
+  const isStaging = staging !== null;
+  useEffect(() => {
+    if (!isStaging) {
+      return;
+    }
+    // Leaving or reloading the page stops the copies to the host, and the files never join the
+    // queue, so the browser asks first. Browsers show their own text in that dialog.
+    const confirmLeaving = (event: BeforeUnloadEvent): void => {
+      event.preventDefault();
+      event.returnValue = '';
+    };
+    window.addEventListener('beforeunload', confirmLeaving);
+    return () => window.removeEventListener('beforeunload', confirmLeaving);
+  }, [isStaging]);
+
   const run = useCallback((work: Promise<unknown>) => {
     setError(null);
     work.catch((failure: Error) => setError(failure.message)).finally(() => setStaging(null));
@@ -104,6 +125,7 @@ export function useUploads(): UploadsState {
   return {
     jobs,
     totals,
+    waitingElsewhere,
     report,
     staging,
     error,
@@ -126,6 +148,10 @@ export function useUploads(): UploadsState {
       run(api.invoke('uploads.pick', { folders }));
     },
     act(action, id) {
+      if (action === 'replace') {
+        run(api.invoke('uploads.retry', { id, replace: true }));
+        return;
+      }
       run(api.invoke(`uploads.${action}`, { id }));
     },
     discard(id) {
