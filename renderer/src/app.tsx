@@ -115,7 +115,9 @@ export function App(): ReactElement {
         <LibraryView
           library={library}
           currentKey={player.state.track?.key ?? null}
+          undecodableKeys={player.state.undecodableKeys}
           onPlay={(track) => void player.controller?.play(track, library.tracks)}
+          onToggle={() => void player.controller?.toggle()}
           onOpenSettings={() => setSettingsOpen(true)}
         />
         <TransfersPanel uploads={uploads} />

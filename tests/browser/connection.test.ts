@@ -66,6 +66,29 @@ describe.skipIf(!hasChromium)('connection to the web host', () => {
     await banner(page).waitFor({ state: 'detached', timeout: 20_000 });
   });
 
+  it('sends no change saved while disconnected', async () => {
+    await page.getByRole('button', { name: 'Settings' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Settings' });
+    const parallelFiles = dialog.getByLabel('Files in parallel');
+    const before = await parallelFiles.inputValue();
+
+    await app.restartHost(async () => {
+      await banner(page).waitFor();
+      await parallelFiles.fill(String(Number(before) + 1));
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      await expect.poll(() => dialog.getByRole('alert').textContent()).toMatch(/nothing was sent/);
+    });
+
+    await banner(page).waitFor({ state: 'detached', timeout: 20_000 });
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    // A message kept from while the socket was down would go out first on the new socket, before
+    // the reply to this refresh.
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    await expect.poll(() => page.getByTestId('track-count').textContent()).toMatch(/tracks?$/);
+    const settings = await app.services.handlers['settings.get']({});
+    expect(settings.uploads.parallelFiles).toBe(Number(before));
+  });
+
   it('resyncs the library and the queue after reconnecting', async () => {
     await app.restartHost(async () => {
       await banner(page).waitFor();

@@ -201,6 +201,20 @@ describe.skipIf(!hasChromium)('library end to end in web mode', () => {
     ).toBeLessThan(duration * 0.9);
   });
 
+  it('marks a format this browser cannot decode', async () => {
+    const aiff = page.locator(
+      `tr[data-key="tracks/MusicBrainz - Beth Hart - Sinner's Prayer [id3v2.4].aiff"]`,
+    );
+    const m4a = page.locator(`tr[data-key="tracks/MusicBrainz - Beth Hart - Sinner's Prayer.m4a"]`);
+
+    expect(await aiff.getAttribute('data-undecodable')).toBe('true');
+    expect(await aiff.getByTestId('track-note').textContent()).toBe(
+      'AIFF does not play in this player',
+    );
+    // Chromium reports that it may play audio/mp4, so an ALAC file shows as such once it failed.
+    expect(await m4a.getAttribute('data-undecodable')).toBeNull();
+  });
+
   it('explains formats the player cannot decode', async () => {
     const cases = [
       [
@@ -214,6 +228,8 @@ describe.skipIf(!hasChromium)('library end to end in web mode', () => {
       const error = page.getByTestId('player-error');
       await error.waitFor({ timeout: 20_000 });
       expect(await error.textContent(), name).toMatch(message);
+      const row = page.locator(`tr[data-key="tracks/${name}"]`);
+      expect(await row.getAttribute('data-undecodable'), name).toBe('true');
     }
   });
 

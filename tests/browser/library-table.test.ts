@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 
 import type { Browser, Locator, Page } from 'playwright-core';
@@ -27,6 +27,10 @@ const FORMATS: Record<string, string> = {
   'Long Mix.mp3': 'MP3',
 };
 
+/** Copies of one tagged file in two folders, whose rows differ only by folder. */
+const FOLDER_COPIES = ['Sessions/Take 1/Blood Sugar.mp3', 'Sessions/Take 2/Blood Sugar.mp3'];
+const TRACK_COUNT = Object.keys(FORMATS).length + FOLDER_COPIES.length;
+
 function row(page: Page, key: string): Locator {
   return page.locator(`tr[data-key="${key}"]`);
 }
@@ -49,6 +53,10 @@ describe.skipIf(!hasChromium)('library table in web mode', () => {
   beforeAll(async () => {
     for (const name of Object.keys(FORMATS).filter((file) => file !== 'Long Mix.mp3')) {
       copyFileSync(join(AUDIO_FIXTURES, name), join(folder, name));
+    }
+    for (const path of FOLDER_COPIES) {
+      mkdirSync(join(folder, dirname(path)), { recursive: true });
+      copyFileSync(join(AUDIO_FIXTURES, 'id3v1_Blood_Sugar.mp3'), join(folder, path));
     }
     await promisify(execFile)('ffmpeg', [
       ...['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi'],
@@ -116,6 +124,20 @@ describe.skipIf(!hasChromium)('library table in web mode', () => {
     expect(clipped).toBe(false);
   });
 
+  it('shows the folder of tracks in folders', async () => {
+    await page.getByTestId('folder-input').setInputFiles(join(folder, 'Sessions'));
+    await waitForTracks(page, TRACK_COUNT);
+
+    for (const path of FOLDER_COPIES) {
+      const copy = row(page, `tracks/${path}`);
+      expect(await copy.locator('.title').textContent(), path).toBe('Blood Sugar');
+      expect(await copy.getByTestId('track-folder').textContent(), path).toBe(dirname(path));
+    }
+    expect(
+      await row(page, 'tracks/id3v1_Blood_Sugar.mp3').getByTestId('track-folder').count(),
+    ).toBe(0);
+  });
+
   it('keeps Previous on the first track, where it restarts the track', async () => {
     const first = page.locator('tr[data-key]').first();
     await first.click();
@@ -137,6 +159,68 @@ describe.skipIf(!hasChromium)('library table in web mode', () => {
 
     expect(await page.getByRole('button', { name: 'Previous' }).isDisabled()).toBe(false);
     await page.evaluate(() => document.querySelector('audio')?.pause());
+  });
+
+  it('takes one Tab stop for the whole table', async () => {
+    await page.getByRole('button', { name: 'Refresh' }).focus();
+    await page.keyboard.press('Tab');
+    const first = await page.evaluate(() => document.activeElement?.getAttribute('data-key'));
+    await page.keyboard.press('Tab');
+    const second = await page.evaluate(() => document.activeElement?.getAttribute('data-key'));
+
+    expect(first).toBeTruthy();
+    expect(second).toBeNull();
+    expect(await page.locator('tr[data-key][tabindex="0"]').count()).toBe(1);
+  });
+
+  it('moves between rows with the arrow keys', async () => {
+    const keys = await page.$$eval('tr[data-key]', (rows) =>
+      rows.map((element) => element.getAttribute('data-key')),
+    );
+    await page.locator('tr[data-key]').first().focus();
+    const focused = (): Promise<string | null | undefined> =>
+      page.evaluate(() => document.activeElement?.getAttribute('data-key'));
+
+    await page.keyboard.press('ArrowDown');
+    expect(await focused()).toBe(keys[1]);
+    await page.keyboard.press('End');
+    expect(await focused()).toBe(keys.at(-1));
+    await page.keyboard.press('ArrowUp');
+    expect(await focused()).toBe(keys.at(-2));
+    await page.keyboard.press('Home');
+    expect(await focused()).toBe(keys[0]);
+    expect(await page.locator('tr[data-key][tabindex="0"]').getAttribute('data-key')).toBe(keys[0]);
+  });
+
+  it('plays the focused row with Enter', async () => {
+    const target = page.locator('tr[data-key]').nth(1);
+    await target.focus();
+    await page.keyboard.press('Enter');
+
+    await expect
+      .poll(() => page.getByTestId('now-playing-title').textContent())
+      .toBe(await target.locator('.title').textContent());
+    await expect.poll(() => page.getByRole('button', { name: 'Pause' }).count()).toBe(1);
+  });
+
+  it('pauses and resumes with Space, without scrolling', async () => {
+    await page.setViewportSize({ width: 1280, height: 400 });
+    const current = page.locator('tr[aria-current="true"]');
+    await current.focus();
+    const scrolled = (): Promise<number> =>
+      page.evaluate(() => document.querySelector('.library')?.scrollTop ?? -1);
+    const before = await scrolled();
+
+    await page.keyboard.press(' ');
+    await expect
+      .poll(() => page.getByRole('button', { name: 'Play', exact: true }).count())
+      .toBe(1);
+    await page.keyboard.press(' ');
+    await expect.poll(() => page.getByRole('button', { name: 'Pause' }).count()).toBe(1);
+
+    expect(await scrolled()).toBe(before);
+    await page.evaluate(() => document.querySelector('audio')?.pause());
+    await page.setViewportSize({ width: 1280, height: 800 });
   });
 
   it('saves a screenshot of the library table', async () => {
@@ -164,7 +248,7 @@ describe.skipIf(!hasChromium)('library table in web mode', () => {
 
   it('clears the tracks when listing fails', async () => {
     await app.staging.handlers['settings.update']({ storage: { mode: 'embedded' } });
-    await waitForTracks(page, Object.keys(FORMATS).length);
+    await waitForTracks(page, TRACK_COUNT);
 
     await app.staging.handlers['settings.update']({
       storage: {

@@ -82,7 +82,14 @@ describe.skipIf(!hasChromium)('transfers panel', () => {
     // The held worker reads it; workers copy the environment when they start.
     process.env.CRATEBOX_TEST_HOLD_FILE = holdFile;
 
-    for (const name of ['Pause Me.wav', 'Cancel Me.wav', 'Long Read.wav']) {
+    const names = [
+      'Pause Me.wav',
+      'Cancel Me.wav',
+      'Long Read.wav',
+      'Resume Me.wav',
+      'Offline.wav',
+    ];
+    for (const name of names) {
       await writeNoiseWav(join(folder, 'music', name), 24 * MIB + 44);
     }
     mkdirSync(join(folder, 'Twins'));
@@ -201,11 +208,65 @@ describe.skipIf(!hasChromium)('transfers panel', () => {
       .poll(() => row.getByTestId('job-state').textContent(), { timeout: 30_000 })
       .toBe('Reading 45%');
     expect(await progressOf(row)).toBeCloseTo(0.45, 2);
-    expect(await row.locator('.job-progress').textContent()).toMatch(/10\.8 MB \/ 24\.0 MB read/);
+    expect(await row.getByTestId('job-bytes').textContent()).toBe('10.8 MiB / 24.0 MiB read');
     mkdirSync(ARTIFACTS, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS, 'transfers-reading.png') });
 
     rmSync(holdFile);
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 60_000 }).toBe('done');
+  });
+
+  it('shows the stored bytes while a resumed file is read', async () => {
+    proxy.setBytesPerSecond(4 * MIB);
+    await page.getByTestId('file-input').setInputFiles([join(folder, 'music', 'Resume Me.wav')]);
+    const row = job(page, 'Resume Me.wav');
+    await expect.poll(() => progressOf(row), { timeout: 30_000 }).toBeGreaterThan(0.5);
+    await row.getByRole('button', { name: 'Pause' }).click();
+    await expect.poll(() => row.getAttribute('data-state')).toBe('paused');
+    // Parts in flight at the pause are finished or dropped, and then the row shows what is stored.
+    await expect
+      .poll(() => row.getByTestId('job-bytes').textContent(), { timeout: 30_000 })
+      .toMatch(/^(5|10|15|20)\.0 MiB \/ 24\.0 MiB$/);
+    const stored = (await row.getByTestId('job-bytes').textContent())?.split(' / ')[0];
+    const pausedAt = await progressOf(row);
+
+    writeFileSync(holdFile, '');
+    await row.getByRole('button', { name: 'Resume' }).click();
+    await expect
+      .poll(() => row.getByTestId('job-state').textContent(), { timeout: 30_000 })
+      .toBe('Reading 45%');
+    expect(await row.getByTestId('job-bytes').textContent()).toBe(
+      `10.8 MiB / 24.0 MiB read · ${stored} uploaded`,
+    );
+    expect(await progressOf(row)).toBe(pausedAt);
+
+    rmSync(holdFile);
+    proxy.setBytesPerSecond(undefined);
+    await expect.poll(() => row.getAttribute('data-state'), { timeout: 60_000 }).toBe('done');
+  });
+
+  it('marks the rows as stale while disconnected', async () => {
+    proxy.setBytesPerSecond(2 * MIB);
+    await page.getByTestId('file-input').setInputFiles([join(folder, 'music', 'Offline.wav')]);
+    const row = job(page, 'Offline.wav');
+    await expect
+      .poll(() => row.getByTestId('job-bytes').textContent(), { timeout: 30_000 })
+      .toMatch(/left$/);
+
+    await app.restartHost(async () => {
+      await page.getByTestId('connection-banner').waitFor();
+      expect(await page.getByTestId('transfers-stale').textContent()).toMatch(/Not updating/);
+      expect(await row.getByTestId('job-bytes').textContent()).not.toMatch(/left|\/s/);
+      expect(await page.getByTestId('transfer-totals').textContent()).not.toMatch(/left|\/s/);
+      expect(await row.getByRole('button', { name: 'Pause' }).isDisabled()).toBe(true);
+      expect(await row.getByRole('button', { name: 'Cancel' }).isDisabled()).toBe(true);
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await page.screenshot({ path: join(ARTIFACTS, 'transfers-disconnected.png') });
+    });
+
+    await page.getByTestId('transfers-stale').waitFor({ state: 'detached', timeout: 20_000 });
+    expect(await row.getByRole('button', { name: 'Pause' }).isDisabled()).toBe(false);
+    proxy.setBytesPerSecond(undefined);
     await expect.poll(() => row.getAttribute('data-state'), { timeout: 60_000 }).toBe('done');
   });
 

@@ -1,11 +1,16 @@
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 
-import { AbortMultipartUploadCommand, DeleteObjectCommand } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  DeleteObjectCommand,
+  ListPartsCommand,
+} from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, expect, test } from 'vitest';
 
 import { peaksKeyFor } from '../../electron/main/library/track-metadata';
 import type { UploadEngine } from '../../electron/main/upload/engine-types';
+import type { InspectFile } from '../../electron/main/upload/inspection';
 import type { UploadJobView } from '../../shared/uploads';
 import { sha256OfFile, writeNoiseWav } from '../support/audio-files';
 import { createMemoryLogger } from '../support/memory-logger';
@@ -49,6 +54,42 @@ function onlyJob(engine: UploadEngine, batchId: string): UploadJobView {
     throw new Error(`batch ${batchId} has no job`);
   }
   return job;
+}
+
+// Bytes of the parts the server holds for the one pending multipart upload.
+async function storedPartBytes(): Promise<number> {
+  const [upload] = await harness.pendingUploads();
+  if (upload === undefined) {
+    return 0;
+  }
+  const listing = await harness.direct.send(
+    new ListPartsCommand({ Bucket: TEST_BUCKET, Key: upload.key, UploadId: upload.uploadId }),
+  );
+  return (listing.Parts ?? []).reduce((sum, part) => sum + (part.Size ?? 0), 0);
+}
+
+// Holds each inspection at its start while `hold` is set, until `release` is called.
+function inspectionGate(): {
+  wrap: (inspect: InspectFile) => InspectFile;
+  hold: () => void;
+  release: () => void;
+} {
+  let released: Promise<void> = Promise.resolve();
+  let release = (): void => undefined;
+  const wrap =
+    (inspect: InspectFile): InspectFile =>
+    async (file, options) => {
+      options.onProgress?.(0);
+      await released;
+      return inspect(file, options);
+    };
+  return {
+    wrap,
+    hold: () => {
+      released = new Promise<void>((resolve) => (release = resolve));
+    },
+    release: () => release(),
+  };
 }
 
 async function expectNothingStored(): Promise<void> {
@@ -173,6 +214,61 @@ test('next file is inspected during an upload', async () => {
   const report = await engine.whenBatchDone(batchId);
   expect(report.entries.map((entry) => entry.outcome)).toEqual(['uploaded', 'uploaded']);
   expect(await harness.trackKeys()).toEqual(['tracks/Prepared.wav', 'tracks/Uploading.wav']);
+});
+
+test('paused job shows stored parts after restart', async () => {
+  const path = await sourceFile('Paused Restart.wav', 30 * MIB);
+  harness.proxy.setBytesPerSecond(20 * MIB);
+  const stateDir = join(harness.dir, 'state-paused-restart');
+  const first = harness.engine({ stateDir, tuning: { parallelParts: 1 } });
+
+  const { batchId } = await first.add([{ path }], { origin: 'desktop' });
+  await waitUntil(() => onlyJob(first, batchId).bytesSent >= 12 * MIB);
+  first.pause(onlyJob(first, batchId).id);
+  await first.close();
+  const stored = await storedPartBytes();
+
+  const second = harness.engine({ stateDir, tuning: { parallelParts: 1 } });
+  await waitUntil(() => second.snapshot().jobs.length === 1);
+  const restored = onlyJob(second, batchId);
+  expect(restored.state).toBe('paused');
+  expect(stored).toBeGreaterThanOrEqual(10 * MIB);
+  expect(restored.bytesSent).toBe(stored);
+
+  harness.proxy.setBytesPerSecond(undefined);
+  second.resume(restored.id);
+  const report = await second.whenBatchDone(batchId);
+  expect(report.entries.map((entry) => entry.outcome)).toEqual(['uploaded']);
+});
+
+test('resumed job shows stored parts while read', async () => {
+  const path = await sourceFile('Resume Read.wav', 30 * MIB);
+  harness.proxy.setBytesPerSecond(20 * MIB);
+  const stateDir = join(harness.dir, 'state-resume-read');
+  const first = harness.engine({ stateDir, tuning: { parallelParts: 1 } });
+
+  const { batchId } = await first.add([{ path }], { origin: 'desktop' });
+  await waitUntil(() => onlyJob(first, batchId).bytesSent >= 12 * MIB);
+  first.pause(onlyJob(first, batchId).id);
+  await first.close();
+  const stored = await storedPartBytes();
+
+  // The job runs again in another engine, which stops its inspection of the file at the start.
+  const gate = inspectionGate();
+  gate.hold();
+  const second = harness.engine({ stateDir, wrapInspect: gate.wrap });
+  await waitUntil(() => second.snapshot().jobs.length === 1);
+  second.resume(onlyJob(second, batchId).id);
+  await waitUntil(() => onlyJob(second, batchId).bytesRead === 0);
+  const reading = onlyJob(second, batchId);
+  gate.release();
+  harness.proxy.setBytesPerSecond(undefined);
+  const report = await second.whenBatchDone(batchId);
+
+  expect(stored).toBeGreaterThanOrEqual(10 * MIB);
+  expect(reading.state).toBe('preparing');
+  expect(reading.bytesSent).toBe(stored);
+  expect(report.entries.map((entry) => entry.outcome)).toEqual(['uploaded']);
 });
 
 test('paused queued job waits until resumed', async () => {

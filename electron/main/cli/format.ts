@@ -1,16 +1,3 @@
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-
-/** Formats a byte count with binary units, e.g. `340.2 MiB`. */
-export function formatBytes(bytes: number): string {
-  let value = Math.max(0, bytes);
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${value} B` : `${value.toFixed(1)} ${UNITS[unit]}`;
-}
-
 /** Formats a duration in seconds, e.g. `45 s`, `3 min 05 s`, `2 h 10 min`. */
 export function formatDuration(seconds: number): string {
   const whole = Math.max(0, Math.round(seconds));

@@ -1,7 +1,8 @@
 import { Presets, SingleBar } from 'cli-progress';
 
 import type { UploadTotals } from '../../../shared/uploads';
-import { formatBytes, formatDuration } from './format';
+import { formatBytes } from '../../../shared/byte-size';
+import { formatDuration } from './format';
 
 /** Stream the command writes to; `isTTY` decides between a progress bar and plain lines. */
 export interface OutputStream extends NodeJS.WritableStream {

@@ -1,7 +1,8 @@
 import { relative } from 'node:path';
 
 import type { MigrationReport, ReportEntry } from '../../../shared/uploads';
-import { formatBytes, formatDuration, plural } from './format';
+import { formatBytes } from '../../../shared/byte-size';
+import { formatDuration, plural } from './format';
 
 /** Entries listed per group before the summary points to the report instead. */
 const MAX_LISTED = { replaced: 20, skipped: 20, failed: 50 };

@@ -47,8 +47,26 @@ export interface RunContext {
  * Runs a job until it finishes, fails for good, is paused or is stopped. Network errors, 5xx
  * responses, throttling and BadDigest are retried up to `retry.maxAttempts` times with exponential
  * backoff and jitter; each attempt keeps the parts the server already has.
+ *
+ * While an attempt reads the file, the job's `bytesSent` is the size of the parts its upload record
+ * lists. It counts from zero once the upload starts, where kept parts count again as they are
+ * matched. When the run pauses, fails or is stopped by close, it returns to the recorded parts,
+ * because parts that were in flight then are not stored.
  */
 export async function runJob(
+  entry: JobEntry,
+  run: RunHandle,
+  context: RunContext,
+): Promise<RunResult> {
+  const result = await runAttempts(entry, run, context);
+  if (result.kind !== 'finished' && !run.cancelRequested) {
+    entry.stored.bytesSent = await recordedBytes(context, entry.stored.id);
+    context.onChange();
+  }
+  return result;
+}
+
+async function runAttempts(
   entry: JobEntry,
   run: RunHandle,
   context: RunContext,
@@ -61,7 +79,7 @@ export async function runJob(
 
   for (let attempt = 1; ; attempt += 1) {
     stored.attempts += 1;
-    stored.bytesSent = 0;
+    stored.bytesSent = await recordedBytes(context, stored.id);
     context.onChange();
     try {
       const outcome = await runFileJob({
@@ -93,6 +111,9 @@ export async function runJob(
         },
         onPhase: (phase) => {
           run.phase = phase;
+          if (phase === 'uploading') {
+            stored.bytesSent = 0;
+          }
           context.onChange();
         },
         onReadProgress: (bytesRead) => {
@@ -156,6 +177,17 @@ export async function runJob(
         run.inspect = new AbortController();
       }
     }
+  }
+}
+
+// Bytes of the parts that the job's upload record lists as stored on the server.
+async function recordedBytes(context: RunContext, jobId: string): Promise<number> {
+  try {
+    const record = await context.store.loadRecord(jobId);
+    return record?.parts.reduce((sum, part) => sum + part.sizeBytes, 0) ?? 0;
+  } catch (error) {
+    context.logger.warn({ jobId, err: error }, 'could not read the upload record');
+    return 0;
   }
 }
 

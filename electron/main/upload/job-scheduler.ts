@@ -137,8 +137,8 @@ export function createJobScheduler(
       // A pause that was taken back while the run was stopping queues the job again.
       stored.state = run.pauseRequested ? 'paused' : 'queued';
     } else if (!run.cancelRequested) {
-      // Stopped by close: the job runs again on the next start.
-      stored.state = 'queued';
+      // Stopped by close: the job runs again on the next start, unless it was paused meanwhile.
+      stored.state = run.pauseRequested ? 'paused' : 'queued';
     }
   }
 

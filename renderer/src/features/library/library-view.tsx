@@ -1,23 +1,29 @@
 import type { ReactElement } from 'react';
 
 import type { Track } from '../../../../shared/contract';
-import { formatDuration } from '../../ui/format';
-import { formatOfTrack, trackCount } from './track-format';
+import { trackCount } from './track-format';
+import { TrackTable } from './track-table';
 import type { LibraryState } from './use-library';
 
 /** Props of {@link LibraryView}. */
 export interface LibraryViewProps {
   library: LibraryState;
   currentKey: string | null;
+  /** Keys of tracks that failed to play because this player cannot decode their format. */
+  undecodableKeys: ReadonlySet<string>;
   onPlay: (track: Track) => void;
+  /** Pauses or resumes the current track. */
+  onToggle: () => void;
   onOpenSettings: () => void;
 }
 
-/** Table of every track, in library order; a click plays the track. */
+/** Renders the library: its header, its listing error and the table of every track, in library order. */
 export function LibraryView({
   library,
   currentKey,
+  undecodableKeys,
   onPlay,
+  onToggle,
   onOpenSettings,
 }: LibraryViewProps): ReactElement {
   const { tracks, loading, error, settingsCanFix, refresh } = library;
@@ -51,55 +57,13 @@ export function LibraryView({
         </p>
       )}
       {tracks.length > 0 && (
-        <table className="tracks">
-          <colgroup>
-            <col className="number-column" />
-            <col className="title-column" />
-            <col />
-            <col />
-            <col className="format-column" />
-            <col className="time-column" />
-          </colgroup>
-          <thead>
-            <tr>
-              <th className="number">#</th>
-              <th>Title</th>
-              <th>Artist</th>
-              <th>Album</th>
-              <th>Format</th>
-              <th className="number">Time</th>
-            </tr>
-          </thead>
-          <tbody>
-            {tracks.map((track) => (
-              <tr
-                key={track.key}
-                data-key={track.key}
-                className={track.key === currentKey ? 'current' : undefined}
-                onClick={() => onPlay(track)}
-                onKeyDown={(event) => event.key === 'Enter' && onPlay(track)}
-                tabIndex={0}
-                aria-current={track.key === currentKey ? 'true' : undefined}
-              >
-                <td className="number">{track.trackNumber ?? ''}</td>
-                <td className="title" title={track.key}>
-                  {track.title}
-                  {track.titleFromFileName && <span className="muted"> (file name)</span>}
-                </td>
-                <td className="artist" title={track.artist ?? undefined}>
-                  {track.artist ?? ''}
-                </td>
-                <td className="album" title={track.album ?? undefined}>
-                  {track.album ?? ''}
-                </td>
-                <td className="format" title={track.contentType ?? undefined}>
-                  {formatOfTrack(track)}
-                </td>
-                <td className="number duration">{formatDuration(track.durationSeconds)}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <TrackTable
+          tracks={tracks}
+          currentKey={currentKey}
+          undecodableKeys={undecodableKeys}
+          onPlay={onPlay}
+          onToggle={onToggle}
+        />
       )}
     </section>
   );

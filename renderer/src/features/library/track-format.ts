@@ -1,4 +1,5 @@
 import type { Track } from '../../../../shared/contract';
+import { TRACKS_PREFIX } from '../../../../shared/track-key';
 
 // Content-Types the uploader stores, by the name listeners know the format by.
 const FORMAT_NAMES: Record<string, string> = {
@@ -43,4 +44,26 @@ export function formatOfTrack(track: Pick<Track, 'key' | 'contentType'>): string
 /** Formats a count of tracks: `1 track`, `12 tracks`. */
 export function trackCount(count: number): string {
   return `${count} ${count === 1 ? 'track' : 'tracks'}`;
+}
+
+/**
+ * Returns the folder of a track under `tracks/`, e.g. `Live/2019` for
+ * `tracks/Live/2019/Intro.flac`; an empty string for a track directly under `tracks/`.
+ */
+export function folderOfTrack(key: string): string {
+  const relative = key.startsWith(TRACKS_PREFIX) ? key.slice(TRACKS_PREFIX.length) : key;
+  const slash = relative.lastIndexOf('/');
+  return slash === -1 ? '' : relative.slice(0, slash);
+}
+
+// One element answers every canPlayType question; it never loads anything.
+let probe: HTMLAudioElement | null = null;
+
+/** Returns whether this browser reports that it cannot decode `contentType` at all. */
+export function browserCannotPlay(contentType: string | null): boolean {
+  if (contentType === null) {
+    return false;
+  }
+  probe ??= document.createElement('audio');
+  return probe.canPlayType(contentType) === '';
 }

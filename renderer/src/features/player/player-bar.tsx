@@ -1,4 +1,4 @@
-import type { ReactElement, RefObject } from 'react';
+import type { KeyboardEvent, ReactElement, RefObject } from 'react';
 
 import { formatDuration } from '../../ui/format';
 import { Icon } from '../../ui/icons';
@@ -12,15 +12,31 @@ export interface PlayerBarProps {
   audioRef: RefObject<HTMLAudioElement | null>;
 }
 
-/** Transport controls, waveform, volume and the delivery path of the current track. */
+// Seconds that the arrow keys move the playback position by.
+const ARROW_SEEK_SECONDS = 5;
+
+/**
+ * Transport controls, waveform, volume and the delivery path of the current track. The waveform
+ * is a slider: the arrow keys seek 5 s back or ahead, Home and End go to the start and the end.
+ */
 export function PlayerBar({
   state,
   controller,
   waveformRef,
   audioRef,
 }: PlayerBarProps): ReactElement {
-  const { track, status, error, delivery } = state;
+  const { track, status, error, delivery, position, duration } = state;
   const playing = status === 'playing';
+
+  const onWaveformKey = (event: KeyboardEvent<HTMLDivElement>): void => {
+    const target = seekTargetOf(event.key, position, duration);
+    if (target === null || controller === null || track === null) {
+      return;
+    }
+    event.preventDefault();
+    controller.seek(target);
+  };
+
   return (
     <footer className="player" aria-label="Player">
       <audio ref={audioRef} preload="metadata" data-testid="audio" />
@@ -70,10 +86,25 @@ export function PlayerBar({
         </div>
         <div className="waveform-row">
           <span className="time" data-testid="position">
-            {formatDuration(state.position)}
+            {formatDuration(position)}
           </span>
-          <div className="waveform" ref={waveformRef} data-testid="waveform" />
-          <span className="time">{formatDuration(state.duration || null)}</span>
+          <div
+            className="waveform"
+            ref={waveformRef}
+            data-testid="waveform"
+            role="slider"
+            tabIndex={track === null ? -1 : 0}
+            aria-label="Playback position"
+            aria-disabled={track === null}
+            aria-valuemin={0}
+            aria-valuemax={Math.round(duration)}
+            aria-valuenow={Math.round(position)}
+            aria-valuetext={`${formatDuration(position)} of ${formatDuration(duration || null)}`}
+            onKeyDown={onWaveformKey}
+          />
+          <span className="time" data-testid="duration">
+            {formatDuration(duration || null)}
+          </span>
         </div>
         {delivery?.fallbackReason != null && (
           <p className="muted small">{delivery.fallbackReason}</p>
@@ -98,4 +129,21 @@ export function PlayerBar({
       </label>
     </footer>
   );
+}
+
+function seekTargetOf(key: string, position: number, duration: number): number | null {
+  switch (key) {
+    case 'ArrowLeft':
+    case 'ArrowDown':
+      return Math.max(0, position - ARROW_SEEK_SECONDS);
+    case 'ArrowRight':
+    case 'ArrowUp':
+      return Math.min(duration, position + ARROW_SEEK_SECONDS);
+    case 'Home':
+      return 0;
+    case 'End':
+      return duration;
+    default:
+      return null;
+  }
 }

@@ -1,6 +1,6 @@
-import WaveSurfer from 'wavesurfer.js';
-
 import type { CrateboxApi, PlayableUrl, Track } from '../../../../shared/contract';
+import { MediaTimeline } from './media-timeline';
+import { TimelineWaveSurfer } from './timeline-wavesurfer';
 
 /** State of the player, as the player bar shows it. */
 export interface PlayerState {
@@ -10,11 +10,15 @@ export interface PlayerState {
   error: string | null;
   /** Delivery path of the URL in use and why the fallback is used, if it is. */
   delivery: Pick<PlayableUrl, 'via' | 'fallbackReason'> | null;
+  /** Playback position in seconds, on the timeline of the stored duration when there is one. */
   position: number;
+  /** Length in seconds: the duration measured at upload when known, else the element's. */
   duration: number;
   volume: number;
   /** Whether the queue has a track after the current one. */
   hasNext: boolean;
+  /** Keys of tracks that failed to play because this player cannot decode their format. */
+  undecodableKeys: ReadonlySet<string>;
 }
 
 type Listener = (state: PlayerState) => void;
@@ -29,6 +33,7 @@ export const IDLE_PLAYER_STATE: PlayerState = {
   duration: 0,
   volume: 0.8,
   hasNext: false,
+  undecodableKeys: new Set(),
 };
 
 // A URL this close to its expiry is replaced before playback resumes from a pause.
@@ -53,7 +58,8 @@ const FLAT_PEAKS = [[0, 0]];
  * buffer counts as progress. So a stall that keeps the element from playing starts recovery too.
  */
 export class PlayerController {
-  private readonly wavesurfer: WaveSurfer;
+  private readonly wavesurfer: TimelineWaveSurfer;
+  private readonly timeline: MediaTimeline;
   private readonly listeners = new Set<Listener>();
   private readonly peaksCache = new Map<string, { peaks: number[][]; duration: number | null }>();
   private state: PlayerState;
@@ -77,23 +83,34 @@ export class PlayerController {
     media.volume = Number.isFinite(volume) ? volume : 0.8;
     this.state = { ...IDLE_PLAYER_STATE, volume: media.volume };
 
-    this.wavesurfer = WaveSurfer.create({
-      container,
-      media,
-      height: 56,
-      waveColor: '#5b6b86',
-      progressColor: '#f0a33a',
-      cursorColor: '#ffd08a',
-      barWidth: 2,
-      barGap: 1,
-      normalize: true,
-      dragToSeek: true,
-    });
+    // The media element can misjudge a track's length (see MediaTimeline), so the waveform, the
+    // position and seeks follow the duration measured at upload.
+    this.timeline = new MediaTimeline(media);
+    this.wavesurfer = new TimelineWaveSurfer(
+      {
+        container,
+        media,
+        height: 56,
+        waveColor: '#5b6b86',
+        progressColor: '#f0a33a',
+        cursorColor: '#ffd08a',
+        barWidth: 2,
+        barGap: 1,
+        normalize: true,
+        dragToSeek: true,
+      },
+      this.timeline,
+    );
 
-    media.addEventListener('timeupdate', () => this.update({ position: media.currentTime }));
+    media.addEventListener('timeupdate', () => this.update({ position: this.timeline.position() }));
     // A seek into data not yet loaded updates currentTime at once but fires no timeupdate until
     // the data arrives, which never happens when the URL is rejected.
-    media.addEventListener('seeking', () => this.update({ position: media.currentTime }));
+    media.addEventListener('seeking', () => this.update({ position: this.timeline.position() }));
+    media.addEventListener('durationchange', () => {
+      if (this.state.track !== null) {
+        this.update({ duration: this.timeline.duration() });
+      }
+    });
     media.addEventListener('playing', () => this.update({ status: 'playing', error: null }));
     media.addEventListener('pause', () => {
       if (this.state.status === 'playing') {
@@ -122,6 +139,7 @@ export class PlayerController {
     this.recoveryTimes = [];
     this.lastRecoveryWasUnsupported = false;
     this.wantsToPlay = true;
+    this.timeline.startTrack(track.durationSeconds);
     this.update({
       track,
       status: 'loading',
@@ -134,7 +152,7 @@ export class PlayerController {
     if (format !== null && this.media.canPlayType(format) === '') {
       this.media.pause();
       this.url = null;
-      this.fail(new Error(unsupportedFormatText(format)));
+      this.failUndecodable(track);
       return;
     }
     try {
@@ -197,19 +215,23 @@ export class PlayerController {
   /** Restarts the track, or plays the previous one when near its start. */
   async previous(): Promise<void> {
     const preceding = this.neighbour(-1);
-    if (this.media.currentTime > 3 || preceding === null) {
+    if (this.timeline.position() > 3 || preceding === null) {
       this.seek(0);
       return;
     }
     await this.play(preceding, this.queue);
   }
 
-  /** Moves playback to `seconds`. */
+  /** Moves playback to second `seconds` of the timeline, within the track. */
   seek(seconds: number): void {
-    // NOTE: Chromium seeks in an MP3 without a Xing or VBRI table by its average bitrate, so in a
-    // VBR file of that kind the audio can land a few seconds away from the waveform position.
-    this.media.currentTime = Math.max(0, seconds);
-    this.update({ position: this.media.currentTime });
+    if (this.state.track === null) {
+      return;
+    }
+    // NOTE: Chromium seeks in an MP3 without a Xing or VBRI table by byte offset. The timeline
+    // sends it to the same fraction of the file, so in a VBR file of that kind the audio can
+    // still land a second or so away from the waveform position.
+    this.wavesurfer.setTime(seconds);
+    this.update({ position: this.timeline.position() });
   }
 
   /** Sets the volume in [0, 1] and remembers it. */
@@ -235,9 +257,10 @@ export class PlayerController {
 
     this.url = url;
     const duration = peaks.duration ?? this.state.track?.durationSeconds ?? undefined;
+    this.timeline.setStoredDuration(duration ?? null);
     this.update({
       delivery: { via: url.via, fallbackReason: url.fallbackReason },
-      duration: duration ?? 0,
+      duration: this.timeline.duration(),
     });
     // wavesurfer keeps a source it already has, but an element that failed must fetch it again.
     const sameSource = this.media.src === url.url;
@@ -251,7 +274,7 @@ export class PlayerController {
 
     // Before metadata arrives the element keeps this as its start position, so the first Range
     // request already fetches the bytes at `startAt`.
-    this.media.currentTime = startAt;
+    this.timeline.seek(startAt);
     if (this.wantsToPlay) {
       // Not awaited: play() settles only once playback starts, and a recovery must be able to
       // start again before then if the new URL fails too.
@@ -299,7 +322,7 @@ export class PlayerController {
     const unsupported =
       cause === 'error' && this.media.error?.code === MediaError.MEDIA_ERR_SRC_NOT_SUPPORTED;
     if (unsupported && this.lastRecoveryWasUnsupported) {
-      this.fail(new Error(unsupportedFormatText(track.contentType)));
+      this.failUndecodable(track);
       return;
     }
     if (cause === 'error' && this.media.error?.code === MediaError.MEDIA_ERR_DECODE) {
@@ -323,7 +346,7 @@ export class PlayerController {
     this.recovering = true;
     // currentTime is the pending seek target while a seek waits for data, and the start
     // position while a source loads, so playback resumes where the listener last put it.
-    const position = this.media.currentTime;
+    const position = this.timeline.position();
     this.update({ status: 'loading', position });
     this.failedWhileRecovering = false;
     try {
@@ -368,6 +391,11 @@ export class PlayerController {
   private neighbours(track: Track | null): Pick<PlayerState, 'hasNext'> {
     const index = track === null ? -1 : this.queue.findIndex((item) => item.key === track.key);
     return { hasNext: index !== -1 && index < this.queue.length - 1 };
+  }
+
+  private failUndecodable(track: Track): void {
+    this.update({ undecodableKeys: new Set(this.state.undecodableKeys).add(track.key) });
+    this.fail(new Error(unsupportedFormatText(track.contentType)));
   }
 
   private fail(error: unknown): void {

@@ -1,7 +1,9 @@
 import type { ReactElement } from 'react';
 
 import type { UploadJobView, WaitingQueue } from '../../../../shared/uploads';
-import { formatBytes, formatDuration } from '../../ui/format';
+import { formatBytes } from '../../../../shared/byte-size';
+import { useConnectionState } from '../../api/use-connection';
+import { formatDuration } from '../../ui/format';
 import { ReportSummary } from './report-summary';
 import type { UploadsState } from './use-uploads';
 
@@ -18,10 +20,17 @@ const STATE_LABELS: Record<UploadJobView['state'], string> = {
   cancelled: 'Cancelled',
 };
 
-/** Renders the upload queue: totals, one row per file with its progress and actions, and the last report. */
+const OFFLINE_TITLE = 'Not connected to the Cratebox host';
+
+/**
+ * Renders the upload queue: totals, one row per file with its progress and actions, and the last
+ * report. While the connection to the host is lost, the rows keep their last known state, marked
+ * as not updating, without rates or times left, and without actions, which could not be sent.
+ */
 export function TransfersPanel({ uploads }: { uploads: UploadsState }): ReactElement {
   const { jobs, totals, staging, error, report, waitingElsewhere } = uploads;
   const ordered = [...jobs].reverse();
+  const offline = useConnectionState() === 'lost';
   return (
     <section className="transfers" aria-label="Transfers">
       <header className="section-header">
@@ -31,13 +40,27 @@ export function TransfersPanel({ uploads }: { uploads: UploadsState }): ReactEle
             {totals.done} uploaded · {totals.skipped} skipped
             {totals.conflicts > 0 && ` · ${totals.conflicts} name taken`} · {totals.failed} failed
             {totals.active > 0 &&
-              ` · ${formatBytes(totals.bytesSent)} of ${formatBytes(totals.bytesTotal)}, ${formatBytes(totals.bytesPerSecond)}/s, ${formatDuration(totals.secondsLeft)} left`}
+              ` · ${formatBytes(totals.bytesSent)} of ${formatBytes(totals.bytesTotal)}`}
+            {totals.active > 0 &&
+              !offline &&
+              `, ${formatBytes(totals.bytesPerSecond)}/s, ${formatDuration(totals.secondsLeft)} left`}
           </span>
         )}
-        <button type="button" onClick={uploads.clearFinished} disabled={jobs.length === 0}>
+        <button
+          type="button"
+          onClick={uploads.clearFinished}
+          disabled={jobs.length === 0 || offline}
+          title={offline ? OFFLINE_TITLE : undefined}
+        >
           Clear finished
         </button>
       </header>
+      {offline && jobs.length > 0 && (
+        <p className="stale-note" data-testid="transfers-stale">
+          Not updating: the connection to the Cratebox host is lost. This list shows the last state
+          the page received.
+        </p>
+      )}
       {staging !== null && (
         <p className="muted" role="status" data-testid="staging-status">
           Reading files: {staging.filesDone} of {staging.filesTotal}. Keep this page open until they
@@ -52,9 +75,15 @@ export function TransfersPanel({ uploads }: { uploads: UploadsState }): ReactEle
           {error}
         </p>
       )}
-      <ul className="jobs">
+      <ul className={offline ? 'jobs stale' : 'jobs'}>
         {ordered.map((job) => (
-          <JobRow key={job.id} job={job} act={uploads.act} discard={uploads.discard} />
+          <JobRow
+            key={job.id}
+            job={job}
+            offline={offline}
+            act={uploads.act}
+            discard={uploads.discard}
+          />
         ))}
       </ul>
       {report !== null && <ReportSummary report={report} />}
@@ -64,10 +93,12 @@ export function TransfersPanel({ uploads }: { uploads: UploadsState }): ReactEle
 
 function JobRow({
   job,
+  offline,
   act,
   discard,
 }: {
   job: UploadJobView;
+  offline: boolean;
   act: UploadsState['act'];
   discard: UploadsState['discard'];
 }): ReactElement {
@@ -77,13 +108,17 @@ function JobRow({
     job.state === 'verifying' ||
     job.state === 'queued';
   const reading = job.bytesRead !== null;
-  const fraction = fractionOf(reading ? (job.bytesRead ?? 0) : job.bytesSent, job.bytesTotal);
+  const readFraction = fractionOf(job.bytesRead ?? 0, job.bytesTotal);
+  // A file read again on resume already has parts on the server, and the bar keeps showing them.
+  const barShowsRead = reading && job.bytesSent === 0;
+  const fraction = barShowsRead ? readFraction : fractionOf(job.bytesSent, job.bytesTotal);
   let label = STATE_LABELS[job.state];
   if (reading && job.state === 'preparing') {
-    label = `Reading ${Math.floor(fraction * 100)}%`;
+    label = `Reading ${Math.floor(readFraction * 100)}%`;
   } else if (job.state === 'done' && job.replaced) {
     label = 'Replaced';
   }
+  const buttonProps = { disabled: offline, title: offline ? OFFLINE_TITLE : undefined };
   return (
     <li
       className={`job state-${job.state}`}
@@ -100,29 +135,34 @@ function JobRow({
           {label}
         </span>
         {active && job.state !== 'queued' && (
-          <button type="button" onClick={() => act('pause', job.id)}>
+          <button type="button" {...buttonProps} onClick={() => act('pause', job.id)}>
             Pause
           </button>
         )}
         {job.state === 'paused' && (
-          <button type="button" onClick={() => act('resume', job.id)}>
+          <button type="button" {...buttonProps} onClick={() => act('resume', job.id)}>
             Resume
           </button>
         )}
         {(active || job.state === 'paused') && (
-          <button type="button" onClick={() => act('cancel', job.id)}>
+          <button type="button" {...buttonProps} onClick={() => act('cancel', job.id)}>
             Cancel
           </button>
         )}
         {(job.state === 'failed' || job.state === 'cancelled') && job.key !== null && (
-          <button type="button" onClick={() => act('retry', job.id)}>
+          <button type="button" {...buttonProps} onClick={() => act('retry', job.id)}>
             Retry
           </button>
         )}
         {job.state === 'conflict' && (
           <button
             type="button"
-            title={`Upload this file over the one stored as ${job.key ?? job.name}`}
+            disabled={offline}
+            title={
+              offline
+                ? OFFLINE_TITLE
+                : `Upload this file over the one stored as ${job.key ?? job.name}`
+            }
             onClick={() => act('replace', job.id)}
           >
             Replace
@@ -131,11 +171,8 @@ function JobRow({
         {(job.state === 'failed' || job.state === 'cancelled' || job.state === 'conflict') && (
           <button
             type="button"
-            title={
-              job.state === 'conflict'
-                ? 'Remove from the queue and keep the stored file'
-                : 'Remove from the queue and delete what was uploaded of it'
-            }
+            disabled={offline}
+            title={discardTitle(job, offline)}
             onClick={() => discard(job.id)}
           >
             Discard
@@ -147,15 +184,10 @@ function JobRow({
           <progress
             max={1}
             value={fraction}
-            aria-label={`${job.name} ${reading ? 'read' : 'upload'} progress`}
+            aria-label={`${job.name} ${barShowsRead ? 'read' : 'upload'} progress`}
           />
-          <span className="muted small">
-            {reading
-              ? `${formatBytes(job.bytesRead ?? 0)} / ${formatBytes(job.bytesTotal)} read`
-              : `${formatBytes(job.bytesSent)} / ${formatBytes(job.bytesTotal)}`}
-            {!reading &&
-              job.bytesPerSecond > 0 &&
-              ` · ${formatBytes(job.bytesPerSecond)}/s · ${formatDuration(job.secondsLeft)} left`}
+          <span className="muted small" data-testid="job-bytes">
+            {transferText(job, offline)}
           </span>
         </div>
       )}
@@ -186,6 +218,33 @@ function WaitingNotice({ queue }: { queue: WaitingQueue }): ReactElement {
       {text}
     </p>
   );
+}
+
+function discardTitle(job: UploadJobView, offline: boolean): string {
+  if (offline) {
+    return OFFLINE_TITLE;
+  }
+  return job.state === 'conflict'
+    ? 'Remove from the queue and keep the stored file'
+    : 'Remove from the queue and delete what was uploaded of it';
+}
+
+// Rates and times left are left out while the connection is lost, because they would be stale.
+function transferText(job: UploadJobView, offline: boolean): string {
+  const total = formatBytes(job.bytesTotal);
+  if (job.bytesRead !== null) {
+    const read = `${formatBytes(job.bytesRead)} / ${total} read`;
+    return job.bytesSent > 0 ? `${read} · ${formatBytes(job.bytesSent)} uploaded` : read;
+  }
+
+  const parts = [`${formatBytes(job.bytesSent)} / ${total}`];
+  if (!offline && job.bytesPerSecond > 0) {
+    parts.push(`${formatBytes(job.bytesPerSecond)}/s`);
+    if (job.secondsLeft !== null) {
+      parts.push(`${formatDuration(job.secondsLeft)} left`);
+    }
+  }
+  return parts.join(' · ');
 }
 
 function fractionOf(part: number, whole: number): number {
