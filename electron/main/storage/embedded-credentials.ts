@@ -1,11 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { link, readFile, rm, writeFile } from 'node:fs/promises';
 
+import { z } from 'zod';
+
+import { parseJson } from '../util/parse-json';
+
+const credentialsSchema = z.object({ accessKeyId: z.string(), secretAccessKey: z.string() });
+
 /** Access key pair of the embedded store, shared by every Cratebox process on a data folder. */
-export interface EmbeddedCredentials {
-  accessKeyId: string;
-  secretAccessKey: string;
-}
+export type EmbeddedCredentials = z.infer<typeof credentialsSchema>;
 
 /**
  * Reads the embedded store's key pair from `path`, creating it on first use. A new pair is
@@ -59,23 +62,11 @@ async function readCredentials(path: string): Promise<EmbeddedCredentials | null
     );
   }
 
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    parsed = null;
-  }
-  const valid =
-    typeof parsed === 'object' &&
-    parsed !== null &&
-    'accessKeyId' in parsed &&
-    typeof parsed.accessKeyId === 'string' &&
-    'secretAccessKey' in parsed &&
-    typeof parsed.secretAccessKey === 'string';
-  if (!valid) {
+  const parsed = credentialsSchema.safeParse(parseJson(text));
+  if (!parsed.success) {
     throw new Error(
       `the embedded store credentials in ${path} are not valid JSON with accessKeyId and secretAccessKey; delete the file to create new ones`,
     );
   }
-  return parsed as EmbeddedCredentials;
+  return parsed.data;
 }

@@ -3,6 +3,10 @@ import { readFileSync, rmSync } from 'node:fs';
 import { link, open, readFile, rename, rm } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 
+import { z } from 'zod';
+
+import { parseJson } from './parse-json';
+
 /** Contents of a lock file: the process that holds it and what it publishes to others. */
 export interface LockRecord<Info> {
   pid: number;
@@ -191,21 +195,12 @@ async function writeSynced(path: string, record: LockRecord<unknown>): Promise<v
   }
 }
 
+// Only the fields that decide ownership are checked; the rest is published information.
+const recordSchema = z.object({ pid: z.number().int(), token: z.string() });
+
 function parseRecord<Info>(path: string, text: string): LockRecord<Info> {
-  let record: unknown;
-  try {
-    record = JSON.parse(text);
-  } catch {
-    record = null;
-  }
-  const valid =
-    typeof record === 'object' &&
-    record !== null &&
-    'pid' in record &&
-    Number.isInteger(record.pid) &&
-    'token' in record &&
-    typeof record.token === 'string';
-  if (!valid) {
+  const record = parseJson(text);
+  if (!recordSchema.safeParse(record).success) {
     throw new Error(
       `the lock file ${path} is not valid; delete it if no Cratebox process uses this data folder`,
     );
