@@ -16,14 +16,16 @@ import type { StoredTrack } from './multipart-ops';
 import { hasSameBytes } from './same-bytes';
 import { uploadObject } from './upload-object';
 import type { ReleaseSlot } from './upload-slots';
-import { FileChangedError } from './part-sender';
 
 /** S3 limits: parts of at least 5 MiB, at most 10 000 parts per upload. */
 const MIN_PART_BYTES = 5 * 1024 * 1024;
 const MAX_PARTS = 10_000;
 const MIB = 1024 * 1024;
 
-export { FileChangedError };
+/** The local file changed while it was being read; a later attempt reads it again. */
+export class FileChangedError extends Error {
+  override readonly name = 'FileChangedError';
+}
 
 /**
  * Outcome of one run of a job. `replaced` is true when the key contained a different file, which

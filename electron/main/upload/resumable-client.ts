@@ -63,10 +63,10 @@ export class UploadPausedError extends Error {
 }
 
 /**
- * Creates the client that `sendFile` uploads through for one job.
+ * Creates the client that `@aws-sdk/lib-storage` uploads through for one job.
  *
- * `sendFile` always starts a new multipart upload and sends every part. This client makes it
- * continue the persisted one without forking it. The client is a proxy of the shared S3
+ * lib-storage (3.1178) always starts a new multipart upload and sends every part. This client
+ * makes it continue the persisted one without forking it. The client is a proxy of the shared S3
  * client whose `send` returns the persisted UploadId for CreateMultipartUpload, and the listed
  * ETag for an UploadPart the server already has (same part number and size, and the same SHA-256,
  * or the MD5 ETag when the server lists no checksum), both without a request. PutObject and

@@ -1,10 +1,12 @@
+import { createReadStream } from 'node:fs';
+
 import { DeleteObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 
 import type { Logger } from '../log';
 import { checksumMatches, localChecksums } from './checksums';
 import { abortPendingUploads, errorName, headTrack, listServerParts } from './multipart-ops';
-import { sendFile } from './part-sender';
 import { createUploadSession } from './resumable-client';
 import type { ServerPart, UploadSessionHooks } from './resumable-client';
 import type { UploadRecord } from './state-store';
@@ -42,7 +44,7 @@ export interface UploadObjectResult {
 }
 
 /**
- * Uploads one file with {@link sendFile}, continuing the multipart upload in `record` when the server
+ * Uploads one file with lib-storage, continuing the multipart upload in `record` when the server
  * still has it, then checks the SHA-256 checksum S3 reports (or, when it reports none, the size)
  * against the local file. A mismatch deletes the object and throws {@link IntegrityError}.
  */
@@ -62,20 +64,30 @@ export async function uploadObject(input: UploadObjectInput): Promise<UploadObje
     logger,
   });
 
+  const body = createReadStream(input.path, { highWaterMark: 1024 * 1024 });
+  const upload = new Upload({
+    client: session.client,
+    params: {
+      Bucket: bucket,
+      Key: record.key,
+      Body: body,
+      ContentLength: record.file.sizeBytes,
+      ContentType: input.contentType,
+      Metadata: input.metadata,
+      ChecksumAlgorithm: 'SHA256',
+    },
+    queueSize: input.parallelParts,
+    partSize: record.partSizeBytes,
+    // Parts stay on the server after a failure so that a retry or a restart can keep them.
+    leavePartsOnError: true,
+  });
+  const onCancel = (): void => void upload.abort();
+  input.hooks.signal.addEventListener('abort', onCancel);
+
   let reported: string | undefined;
   try {
-    // Parts stay on the server after a failure so that a retry or a restart can keep them.
-    reported = await sendFile(session.client, {
-      bucket,
-      key: record.key,
-      path: input.path,
-      sizeBytes: record.file.sizeBytes,
-      partSizeBytes: record.partSizeBytes,
-      parallelParts: input.parallelParts,
-      contentType: input.contentType,
-      metadata: input.metadata,
-      signal: input.hooks.signal,
-    });
+    const result = await upload.done();
+    reported = result.ChecksumSHA256;
   } catch (error) {
     if (errorName(error) !== 'NoSuchUpload') {
       throw error;
@@ -92,6 +104,8 @@ export async function uploadObject(input: UploadObjectInput): Promise<UploadObje
       },
     );
   } finally {
+    input.hooks.signal.removeEventListener('abort', onCancel);
+    body.destroy();
     await session.drain();
   }
 
@@ -104,7 +118,7 @@ export async function uploadObject(input: UploadObjectInput): Promise<UploadObje
 }
 
 // Parts of the persisted upload that may be kept. A gone upload (completed, aborted or expired)
-// is forgotten, so sendFile starts a new one.
+// is forgotten, so lib-storage starts a new one.
 async function partsToKeep(input: UploadObjectInput): Promise<Map<number, ServerPart>> {
   const { s3, bucket, record, logger } = input;
   if (record.uploadId === null) {
