@@ -1,4 +1,4 @@
-/** Longest short line, in characters; longer details are cut with an ellipsis. */
+/** Maximum length of a terminal line, in characters. Longer details are cut with an ellipsis. */
 const MAX_LINE_CHARS = 300;
 
 /** Times one log message is shown on the terminal before the rest go to the log file only. */

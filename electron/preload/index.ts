@@ -12,9 +12,9 @@ import type {
 } from '../../shared/contract';
 
 /**
- * What the preload exposes as `window.cratebox`. A failed call resolves to its reply instead of
- * throwing, because contextBridge keeps only the message of a thrown error and the renderer needs
- * the error's name.
+ * API the preload exposes as `window.cratebox`. A failed call resolves to its reply instead of
+ * throwing, because contextBridge keeps only the message of a thrown error. The renderer needs the
+ * error's name.
  */
 export interface DesktopBridge {
   invoke<M extends Method>(method: M, request: RequestOf<M>): Promise<Reply<Results[M]>>;

@@ -68,7 +68,8 @@ export async function watchUploadState(
   const watchers: FSWatcher[] = [];
   try {
     watchers.push(watch(reportsDir, { persistent: false }, () => reportChanged.call()));
-    // queue.json is replaced by a rename; the folder's watch sees it, a watch on the file would not.
+    // queue.json is replaced by a rename. A watch on the folder reports it, a watch on the file
+    // would not.
     watchers.push(
       watch(stateDir, { persistent: false }, (_event, name) => {
         if (name === null || name === 'queue.json') {

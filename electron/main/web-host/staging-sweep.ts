@@ -6,7 +6,7 @@ import { isNotFound } from '../upload/atomic-json';
 /** File that marks a batch folder whose files were queued, by this process or an earlier one. */
 export const QUEUED_MARKER = '.queued';
 
-/** What the web host knows about staged files beyond the folder's contents. */
+/** State of the web host about staged files, beyond the folder's contents. */
 export interface StagingClaims {
   /**
    * Staged files that a job reads or read, each with the sweep number current when that became

@@ -14,7 +14,7 @@ export const ALWAYS_OPEN: Connection = {
   subscribe: () => () => undefined,
 };
 
-/** Holds a connection's state and tells subscribers when it changes. */
+/** Tracks a connection's state and notifies subscribers when it changes. */
 export class ConnectionTracker implements Connection {
   private current: ConnectionState = 'connecting';
   private readonly listeners = new Set<(state: ConnectionState) => void>();

@@ -7,7 +7,7 @@ const SEEK_TOLERANCE_SECONDS = 0.01;
  *
  * Chromium 156 estimates the duration of an MP3 without a Xing, Info or VBRI header from the
  * bitrate of its first frames, and seeks in it by byte offset in proportion to that estimate. For
- * a VBR file that estimate can be far off: `he_44khz.mp3` holds 10.7 s of audio, and the element
+ * a VBR file that estimate can be far off: `he_44khz.mp3` contains 10.7 s of audio, and the element
  * reports 37.5 s. Playing from the start, `currentTime` counts real seconds until the end, where it
  * jumps to the estimate. After a seek to `t`, it counts on from `t` on the element's scale.
  *
