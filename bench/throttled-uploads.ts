@@ -10,8 +10,8 @@ import { startLinkProcess } from './throttled-link';
 import type { LinkProcess } from './throttled-link';
 import { TOOLS } from './upload-tools';
 import type { ToolName } from './upload-tools';
-import { ratiosToCratebox } from './uploads';
-import type { ToolResult } from './uploads';
+import { ratiosToCratebox, toolResult } from './uploads';
+import type { ToolResult, ToolTimes } from './uploads';
 
 /** One tool uploading the set through the link, or why it did not run. */
 export interface ThrottledToolResult extends ToolResult {
@@ -32,10 +32,7 @@ export interface ThrottledUploadResult {
   ratios: Partial<Record<ToolName, Quantity>>;
 }
 
-interface Measured {
-  wall: number[];
-  client: number[];
-  server: number[];
+interface Measured extends ToolTimes {
   linkUse: number[];
 }
 
@@ -105,26 +102,9 @@ export async function benchmarkThrottledUploads(
   return ratesMiB.map((rate): ThrottledUploadResult => {
     const tools = TOOLS.map((tool): ThrottledToolResult => {
       const entry = measured.get(keyOf(rate, tool.name));
-      if (entry === undefined) {
-        return {
-          tool: tool.name,
-          seconds: null,
-          throughput: null,
-          clientCpuSeconds: null,
-          serverCpuSeconds: null,
-          linkUse: null,
-          skipped: tool.unavailable(),
-        };
-      }
-      const seconds = spread(entry.wall, 's');
       return {
-        tool: tool.name,
-        seconds,
-        throughput: quantity(set.totalBytes / MIB / seconds.median, 'MiB/s'),
-        clientCpuSeconds: entry.client.length > 0 ? spread(entry.client, 's') : null,
-        serverCpuSeconds: entry.server.length > 0 ? spread(entry.server, 's') : null,
-        linkUse: spread(entry.linkUse, 'x'),
-        skipped: null,
+        ...toolResult(tool, entry, set.totalBytes),
+        linkUse: entry === undefined ? null : spread(entry.linkUse, 'x'),
       };
     });
     return {

@@ -15,7 +15,7 @@ import type { Quantity, Spread } from './bench-support';
 import { writeTone } from './file-set';
 import type { BenchContext } from './file-set';
 import { TOOLS } from './upload-tools';
-import type { ToolName } from './upload-tools';
+import type { ToolName, UploadTool } from './upload-tools';
 
 /** Measurements of one tool uploading the whole set, or why it did not run. */
 export interface ToolResult {
@@ -58,7 +58,7 @@ export async function benchmarkUploads(
     credentials: CREDENTIALS,
   });
   const available = TOOLS.filter((tool) => tool.unavailable() === null);
-  const times = new Map<ToolName, { wall: number[]; client: number[]; server: number[] }>(
+  const times = new Map<ToolName, ToolTimes>(
     available.map((tool) => [tool.name, { wall: [], client: [], server: [] }]),
   );
 
@@ -90,33 +90,46 @@ export async function benchmarkUploads(
     s3.destroy();
   }
 
-  const tools = TOOLS.map((tool): ToolResult => {
-    const entry = times.get(tool.name);
-    if (entry === undefined) {
-      return {
-        tool: tool.name,
-        seconds: null,
-        throughput: null,
-        clientCpuSeconds: null,
-        serverCpuSeconds: null,
-        skipped: tool.unavailable(),
-      };
-    }
-    const seconds = spread(entry.wall, 's');
-    return {
-      tool: tool.name,
-      seconds,
-      throughput: quantity(set.totalBytes / MIB / seconds.median, 'MiB/s'),
-      clientCpuSeconds: entry.client.length > 0 ? spread(entry.client, 's') : null,
-      serverCpuSeconds: entry.server.length > 0 ? spread(entry.server, 's') : null,
-      skipped: null,
-    };
-  });
+  const tools = TOOLS.map((tool) => toolResult(tool, times.get(tool.name), set.totalBytes));
   return {
     files: quantity(set.files.length, 'files'),
     totalSize: quantity(set.totalBytes / MIB, 'MiB'),
     tools,
     ratios: ratiosToCratebox(tools),
+  };
+}
+
+/** Wall and CPU times of one tool's rounds, in seconds. */
+export interface ToolTimes {
+  wall: number[];
+  client: number[];
+  server: number[];
+}
+
+/** Summarizes one tool's rounds over `totalBytes`, or says why it was skipped when it never ran. */
+export function toolResult(
+  tool: UploadTool,
+  times: ToolTimes | undefined,
+  totalBytes: number,
+): ToolResult {
+  if (times === undefined) {
+    return {
+      tool: tool.name,
+      seconds: null,
+      throughput: null,
+      clientCpuSeconds: null,
+      serverCpuSeconds: null,
+      skipped: tool.unavailable(),
+    };
+  }
+  const seconds = spread(times.wall, 's');
+  return {
+    tool: tool.name,
+    seconds,
+    throughput: quantity(totalBytes / MIB / seconds.median, 'MiB/s'),
+    clientCpuSeconds: times.client.length > 0 ? spread(times.client, 's') : null,
+    serverCpuSeconds: times.server.length > 0 ? spread(times.server, 's') : null,
+    skipped: null,
   };
 }
 
