@@ -10,7 +10,7 @@ import { EMBEDDED_BUCKET } from '../../electron/main/settings/app-config';
 import { createS3Client } from '../../electron/main/storage/s3-client';
 import { hasChromium, launchChromium } from '../support/browser';
 import { AUDIO_FIXTURES } from '../support/fixtures';
-import { createBucket, startEmbeddedServer, TEST_CREDENTIALS } from '../support/s3-servers';
+import { startOtherStorage } from '../support/s3-servers';
 import type { LocalS3Server } from '../support/s3-servers';
 import { startWebApp } from '../support/web-app';
 import type { WebApp } from '../support/web-app';
@@ -31,11 +31,7 @@ describe.skipIf(!hasChromium)('connection to the web host', () => {
   let page: Page;
 
   beforeAll(async () => {
-    other = await startEmbeddedServer(join(folder, 'other-store'));
-    await createBucket(other.endpoint, 'other-bucket');
-    // The SDK's default credential chain reads these; this test file runs in its own process.
-    process.env.AWS_ACCESS_KEY_ID = TEST_CREDENTIALS.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = TEST_CREDENTIALS.secretAccessKey;
+    other = await startOtherStorage(join(folder, 'other-store'));
 
     app = await startWebApp();
     browser = await launchChromium();

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { hasChromium, launchChromium } from '../support/browser';
 import { AUDIO_FIXTURES } from '../support/fixtures';
-import { createBucket, startEmbeddedServer, TEST_CREDENTIALS } from '../support/s3-servers';
+import { startOtherStorage } from '../support/s3-servers';
 import type { LocalS3Server } from '../support/s3-servers';
 import { startWebApp } from '../support/web-app';
 import type { WebApp } from '../support/web-app';
@@ -66,11 +66,7 @@ describe.skipIf(!hasChromium)('library table in web mode', () => {
       join(folder, 'Long Mix.mp3'),
     ]);
 
-    other = await startEmbeddedServer(join(folder, 'other-store'));
-    await createBucket(other.endpoint, 'other-bucket');
-    // The SDK's default credential chain reads these; this test file runs in its own process.
-    process.env.AWS_ACCESS_KEY_ID = TEST_CREDENTIALS.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = TEST_CREDENTIALS.secretAccessKey;
+    other = await startOtherStorage(join(folder, 'other-store'));
 
     app = await startWebApp();
     browser = await launchChromium();

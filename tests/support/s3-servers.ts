@@ -109,3 +109,17 @@ export async function createBucket(endpoint: string, bucket: string): Promise<vo
   await client.send(new CreateBucketCommand({ Bucket: bucket }));
   client.destroy();
 }
+
+/**
+ * Starts a second S3 server with the bucket `other-bucket`, for tests that switch the app's
+ * storage settings away from its embedded store. Sets the test credentials in the environment,
+ * where the SDK's default credential chain reads them, so call it only from a test file that
+ * runs in its own process.
+ */
+export async function startOtherStorage(dataDir: string): Promise<LocalS3Server> {
+  const server = await startEmbeddedServer(dataDir);
+  await createBucket(server.endpoint, 'other-bucket');
+  process.env.AWS_ACCESS_KEY_ID = TEST_CREDENTIALS.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = TEST_CREDENTIALS.secretAccessKey;
+  return server;
+}

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { createBucket, startEmbeddedServer, TEST_CREDENTIALS } from '../support/s3-servers';
+import { startOtherStorage } from '../support/s3-servers';
 import type { LocalS3Server } from '../support/s3-servers';
 import { AUDIO_FIXTURES } from '../support/fixtures';
 import { typeScriptWorker } from '../support/inspect-workers';
@@ -93,11 +93,7 @@ describe('staging folder cleanup', () => {
     );
 
   beforeAll(async () => {
-    server = await startEmbeddedServer(join(dataDir, 'other-store'));
-    await createBucket(server.endpoint, 'other-bucket');
-    // The SDK's default credential chain reads these; this test file runs in its own process.
-    process.env.AWS_ACCESS_KEY_ID = TEST_CREDENTIALS.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = TEST_CREDENTIALS.secretAccessKey;
+    server = await startOtherStorage(join(dataDir, 'other-store'));
     // The held worker reads it; workers copy the environment when they start.
     process.env.CRATEBOX_TEST_HOLD_FILE = holdFile;
     app = await open();
